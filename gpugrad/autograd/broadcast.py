@@ -1,0 +1,85 @@
+"""The three ops the engine itself needs: undo broadcasting, broadcast, and cast.
+
+They live here (not in ``ops``) because the engine reduces every gradient back to its
+input's shape and dtype in one place, and ``autograd`` must not import ``ops``.
+"""
+from .function import Function
+
+
+def sum_to_shape_array(a, shape):
+    """Sum array ``a`` down to ``shape`` (the inverse of broadcasting)."""
+    if a.shape == shape:
+        return a
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and a.shape[i + lead] != 1)
+    out = a.sum(axis=axes, keepdims=True) if axes else a
+    if lead:
+        out = out.reshape(shape)
+    return out
+
+
+class SumToShape(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return sum_to_shape_array(a, tuple(shape))
+
+    @staticmethod
+    def backward(ctx, g):
+        return BroadcastTo.apply(g, ctx.shape), None
+
+
+class BroadcastTo(Function):
+    _array_forward = True
+    _builtin = True
+    _view_op = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        xp = _xp(a)
+        return xp.broadcast_to(a, tuple(shape))
+
+    @staticmethod
+    def backward(ctx, g):
+        return SumToShape.apply(g, ctx.shape), None
+
+
+class Cast(Function):
+    """``tensor.to(dtype)``; its gradient is cast back."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Cast.apply(g, ctx.dtype), None
+
+
+def _xp(a):
+    from ..backend import get_array_module
+    return get_array_module(a)
+
+
+def broadcast_shapes(*shapes):
+    """The broadcast of several shapes, or RuntimeError naming the sizes that clash."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for s in shapes:
+        for i, d in enumerate(s):
+            j = ndim - len(s) + i
+            if d != 1:
+                if out[j] != 1 and out[j] != d:
+                    raise RuntimeError(
+                        f"The size of tensor a ({out[j]}) must match the size of tensor b ({d}) "
+                        f"at non-singleton dimension {i}")
+                out[j] = d
+    return tuple(out)

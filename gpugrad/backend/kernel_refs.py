@@ -1,0 +1,478 @@
+"""NumPy references of the kernels in ``gpugrad/kernels/*.toml``: the CPU backend runs these.
+
+One function per kernel, named like it, taking its parameters in the same order (inputs,
+then outputs). As with ``cupy.ElementwiseKernel``, outputs may be passed to be written in
+place (the optimizer updates require them) and the result is the output or a tuple of
+outputs. Each computes what the CUDA body computes, in the same order of operations and in
+the array's dtype (scalars are cast to it first, as CuPy does), so the tests can hold the
+two to a few ulps. Overflow and invalid operations are silent, as on the GPU.
+
+They run on every CPU training step, so they keep temporaries few: results are built in
+one buffer with ``out=`` rather than one new array per operation.
+
+Example::
+
+    >>> import numpy as np
+    >>> from gpugrad.backend.kernel_refs import REFERENCES
+    >>> REFERENCES["relu_bwd"](np.array([1.0, 2.0]), np.array([-1.0, 3.0]))
+    array([0., 2.])
+"""
+import functools
+
+import numpy as np
+
+REFERENCES = {}
+
+
+def _reference(fn):
+    """Register fn under its name, run with IEEE exceptions silent as in CUDA."""
+    @functools.wraps(fn)
+    def run(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    REFERENCES[fn.__name__] = run
+    return run
+
+
+def _new(dtype, *arrays):
+    """An uninitialised result buffer of the arrays' broadcast shape."""
+    shapes = [np.shape(a) for a in arrays]
+    shape = shapes[0] if all(s == shapes[0] for s in shapes) else np.broadcast_shapes(*shapes)
+    return np.empty(shape, dtype)
+
+
+def _emit(result, out):
+    # Results are built in fresh buffers, so an output that aliases an input is safe.
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
+
+
+def _scalar(value, t):
+    # CuPy casts scalar arguments to the parameter's type; arrays pass through.
+    return value if isinstance(value, np.ndarray) else t(value)
+
+
+# ------------------------------------------------------------------------------------ erf
+# NumPy has no erf, and SciPy is not a dependency: W. J. Cody's rational approximations
+# ("Rational Chebyshev approximations for the error function", Math. Comp. 1969), accurate
+# to double precision, evaluated per range on the elements in that range.
+
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+          3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+          6.05183413124413191e-2, 2.33520497626869185e-3)
+_ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
+
+
+def _ratio(z, num, den, lead):
+    """(..((lead*z + num[0])*z + ...)*z + num[-1]) / ((..(z + den[0])*z ..)*z + den[-1])."""
+    n = np.multiply(z, lead)
+    d = z.copy()
+    for a, b in zip(num[:-1], den[:-1]):
+        n += a
+        n *= z
+        d += b
+        d *= z
+    n += num[-1]
+    d += den[-1]
+    n /= d
+    return n
+
+
+def _times_exp_minus_square(r, y):
+    # r * exp(-y*y), with y*y split so the rounding of the square is not magnified.
+    ysq = np.multiply(y, 16.0)
+    np.trunc(ysq, out=ysq)
+    ysq /= 16.0
+    d = np.subtract(y, ysq)
+    d *= np.add(y, ysq)
+    np.multiply(ysq, ysq, out=ysq)
+    np.negative(ysq, out=ysq)
+    np.exp(ysq, out=ysq)
+    np.negative(d, out=d)
+    np.exp(d, out=d)
+    r *= ysq
+    r *= d
+    return r
+
+
+def erf(x):
+    """The error function, elementwise, in x's floating dtype (computed in float64).
+
+    Example::
+
+        >>> float(erf(np.array(0.5)))
+        0.5204998778130465
+    """
+    x = np.asarray(x)
+    x64 = x.astype(np.float64)
+    y = np.abs(x64)
+    out = np.empty_like(x64)
+    small = y <= 0.46875
+    middle = (y > 0.46875) & (y <= 4.0)
+    large = ~(small | middle)                       # also NaN and inf
+    if small.any():
+        xs = x64[small]
+        out[small] = xs * _ratio(xs * xs, _ERF_A[:4], _ERF_B, _ERF_A[4])
+    if middle.any():
+        ym = y[middle]
+        r = _times_exp_minus_square(_ratio(ym, _ERF_C[:8], _ERF_D, _ERF_C[8]), ym)
+        out[middle] = np.copysign(1.0 - r, x64[middle])
+    if large.any():
+        # erfc(30) underflows to 0; clipping there keeps inf out of the arithmetic.
+        yl = np.minimum(y[large], 30.0)
+        z = 1.0 / (yl * yl)
+        r = z * _ratio(z, _ERF_P[:5], _ERF_Q, _ERF_P[5])
+        r = _times_exp_minus_square((_ONE_OVER_SQRT_PI - r) / yl, yl)
+        out[large] = np.copysign(1.0 - r, x64[large])
+    return out.astype(x.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------- activation
+
+@_reference
+def relu_bwd(gy, y, gx=None):
+    return _emit(np.where(y <= 0, 0, gy), gx)
+
+
+@_reference
+def leaky_relu_fwd(x, negative_slope, y=None):
+    r = np.multiply(x, x.dtype.type(negative_slope))
+    np.copyto(r, x, where=x > 0)
+    return _emit(r, y)
+
+
+@_reference
+def leaky_relu_bwd(gy, x, negative_slope, gx=None):
+    r = _new(x.dtype, gy, x)
+    np.multiply(gy, x.dtype.type(negative_slope), out=r)
+    np.copyto(r, gy, where=x > 0)
+    return _emit(r, gx)
+
+
+@_reference
+def elu_fwd(x, alpha, scale, input_scale, y=None):
+    t = x.dtype.type
+    alpha, scale, input_scale = t(alpha), t(scale), t(input_scale)
+    neg = np.multiply(x, input_scale)
+    np.expm1(neg, out=neg)
+    neg *= alpha * scale
+    r = np.multiply(x, scale)
+    np.copyto(r, neg, where=x <= 0)
+    return _emit(r, y)
+
+
+@_reference
+def elu_bwd(gy, x, alpha, scale, input_scale, gx=None):
+    t = x.dtype.type
+    alpha, scale, input_scale = t(alpha), t(scale), t(input_scale)
+    e = np.multiply(x, input_scale)
+    np.exp(e, out=e)
+    r = _new(x.dtype, gy, x)
+    np.multiply(gy, input_scale, out=r)
+    r *= alpha * scale
+    r *= e
+    linear = np.less_equal(x, 0)
+    np.logical_not(linear, out=linear)              # NaN x takes the linear branch, as torch
+    np.copyto(r, np.multiply(gy, scale), where=linear)
+    return _emit(r, gx)
+
+
+@_reference
+def sigmoid_fwd(x, y=None):
+    r = np.negative(x)
+    np.exp(r, out=r)
+    r += 1
+    np.divide(1, r, out=r)
+    return _emit(r, y)
+
+
+@_reference
+def sigmoid_bwd(gy, y, gx=None):
+    r = _new(y.dtype, gy, y)
+    np.subtract(1, y, out=r)
+    np.multiply(gy, r, out=r)
+    r *= y
+    return _emit(r, gx)
+
+
+@_reference
+def tanh_fwd(x, y=None):
+    return _emit(np.tanh(x), y)
+
+
+@_reference
+def tanh_bwd(gy, y, gx=None):
+    r = _new(y.dtype, gy, y)
+    np.multiply(y, y, out=r)
+    np.subtract(1, r, out=r)
+    r *= gy
+    return _emit(r, gx)
+
+
+_SQRT1_2 = 0.70710678118654752440
+_INV_SQRT_2PI = 0.39894228040143267794
+_SQRT_2_PI = 0.79788456080286535588
+_KAPPA = 0.044715
+
+
+@_reference
+def gelu_fwd(x, y=None):
+    t = x.dtype.type
+    c = erf(np.multiply(x, t(_SQRT1_2)))
+    c += 1
+    r = np.multiply(x, t(0.5))
+    r *= c
+    return _emit(r, y)
+
+
+@_reference
+def gelu_bwd(gy, x, gx=None):
+    t = x.dtype.type
+    cdf = erf(np.multiply(x, t(_SQRT1_2)))
+    cdf += 1
+    cdf *= t(0.5)
+    pdf = np.multiply(x, x)
+    pdf *= t(-0.5)
+    np.exp(pdf, out=pdf)
+    pdf *= t(_INV_SQRT_2PI)
+    pdf *= x
+    cdf += pdf
+    return _emit(np.multiply(gy, cdf), gx)
+
+
+@_reference
+def gelu_tanh_fwd(x, y=None):
+    t = x.dtype.type
+    inner = np.multiply(x, x)
+    inner *= x
+    inner *= t(_KAPPA)
+    inner += x
+    inner *= t(_SQRT_2_PI)
+    np.tanh(inner, out=inner)
+    inner += 1
+    r = np.multiply(x, t(0.5))
+    r *= inner
+    return _emit(r, y)
+
+
+@_reference
+def gelu_tanh_bwd(gy, x, gx=None):
+    t = x.dtype.type
+    x_sq = np.multiply(x, x)
+    th = np.multiply(x_sq, x)
+    th *= t(_KAPPA)
+    th += x
+    th *= t(_SQRT_2_PI)
+    np.tanh(th, out=th)
+    left = np.add(th, 1)
+    left *= t(0.5)
+    np.multiply(th, th, out=th)
+    np.subtract(1, th, out=th)                      # tanh' of the inner argument
+    x_sq *= t(3) * t(_KAPPA)
+    x_sq += 1
+    x_sq *= t(_SQRT_2_PI)                           # derivative of the inner argument
+    right = np.multiply(x, t(0.5))
+    right *= th
+    right *= x_sq
+    left += right
+    return _emit(np.multiply(gy, left), gx)
+
+
+@_reference
+def silu_fwd(x, y=None):
+    d = np.negative(x)
+    np.exp(d, out=d)
+    d += 1
+    np.divide(x, d, out=d)
+    return _emit(d, y)
+
+
+@_reference
+def silu_bwd(gy, x, gx=None):
+    s = np.negative(x)
+    np.exp(s, out=s)
+    s += 1
+    np.divide(1, s, out=s)
+    k = np.subtract(1, s)
+    k *= x
+    k += 1
+    r = np.multiply(gy, s)
+    r *= k
+    return _emit(r, gx)
+
+
+@_reference
+def softplus_fwd(x, beta, threshold, y=None):
+    t = x.dtype.type
+    beta = t(beta)
+    z = np.multiply(x, beta)
+    linear = z > t(threshold)
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.log1p(e, out=e)
+    np.maximum(z, 0, out=z)
+    z += e
+    z /= beta
+    np.copyto(z, x, where=linear)
+    return _emit(z, y)
+
+
+@_reference
+def softplus_bwd(gy, x, beta, threshold, gx=None):
+    t = x.dtype.type
+    z = np.multiply(x, t(beta))
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    d = np.add(e, 1)
+    np.divide(e, d, out=e)                          # sigmoid(z) for z < 0
+    np.divide(1, d, out=d)                          # sigmoid(z) for z >= 0
+    np.copyto(e, d, where=z >= 0)
+    r = np.multiply(gy, e)
+    np.copyto(r, gy, where=z > t(threshold))
+    return _emit(r, gx)
+
+
+# -------------------------------------------------------------------------------- dropout
+
+@_reference
+def dropout_fwd(x, u, p, scale, mask=None, y=None):
+    t = x.dtype.type
+    keep = np.greater_equal(u, t(p))
+    # x * 1 * scale == x * scale and x * 0 * scale == x * 0 exactly, so this equals
+    # the kernel's x * (mask ? scale : 0), NaN included.
+    r = np.multiply(x, keep)
+    r *= t(scale)
+    return _emit(keep, mask), _emit(r, y)
+
+
+@_reference
+def dropout_bwd(gy, mask, scale, gx=None):
+    r = np.multiply(gy, mask)
+    r *= gy.dtype.type(scale)
+    return _emit(r, gx)
+
+
+# ----------------------------------------------------------------------------------- loss
+
+@_reference
+def softmax_xent_bwd(p, target, cls, gy, scale, label_smoothing, num_classes, ignore_index,
+                     gx=None):
+    t = p.dtype.type
+    smoothing = t(label_smoothing)
+    off = smoothing / t(num_classes)
+    on = off + (t(1) - smoothing)
+    r = np.where(np.equal(cls, target), on, off)
+    np.subtract(p, r, out=r)
+    r *= np.multiply(gy, t(scale))
+    np.copyto(r, 0, where=np.equal(target, ignore_index))
+    return _emit(r, gx)
+
+
+@_reference
+def mse_bwd(x, y, gy, scale, gx=None):
+    t = x.dtype.type
+    r = _new(x.dtype, x, y, gy)
+    np.subtract(x, y, out=r)
+    r *= t(2) * t(scale)
+    r *= gy
+    return _emit(r, gx)
+
+
+# ----------------------------------------------------------------------------------- misc
+
+@_reference
+def clamp_bwd(gy, x, lo, hi, gx=None):
+    t = x.dtype.type
+    inside = np.greater_equal(x, _scalar(lo, t))
+    inside &= np.less_equal(x, _scalar(hi, t))
+    return _emit(np.where(inside, gy, 0), gx)
+
+
+@_reference
+def where_bwd(cond, gy, gx=None, gother=None):
+    return _emit(np.where(cond, gy, 0), gx), _emit(np.where(cond, 0, gy), gother)
+
+
+# ---------------------------------------------------------------------------------- optim
+
+def _plus_scaled(g, a, alpha):
+    """g + alpha * a in one new buffer."""
+    r = np.multiply(a, alpha)
+    r += g
+    return r
+
+
+@_reference
+def sgd_update(grad, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step,
+               param, momentum_buffer):
+    t = param.dtype.type
+    lr, momentum, dampening, weight_decay = t(lr), t(momentum), t(dampening), t(weight_decay)
+    g = np.negative(grad) if maximize else grad
+    if weight_decay != 0:
+        g = _plus_scaled(g, param, weight_decay)
+    if momentum != 0:
+        buf = momentum_buffer
+        if first_step:
+            np.copyto(buf, g)
+        else:
+            buf *= momentum
+            buf += np.multiply(g, t(1) - dampening)
+        if nesterov:
+            g = _plus_scaled(g, buf, momentum)
+        else:
+            g = buf
+    param += np.multiply(g, -lr)
+    return param, momentum_buffer
+
+
+@_reference
+def adam_update(grad, lr, beta1, beta2, eps, weight_decay, bias_correction1,
+                bias_correction2_sqrt, decoupled, amsgrad, maximize,
+                param, exp_avg, exp_avg_sq, max_exp_avg_sq):
+    t = param.dtype.type
+    lr, beta1, beta2, eps = t(lr), t(beta1), t(beta2), t(eps)
+    weight_decay = t(weight_decay)
+    g = np.negative(grad) if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= t(1) - lr * weight_decay
+        else:
+            g = _plus_scaled(g, param, weight_decay)
+    tmp = np.subtract(g, exp_avg)
+    w = t(1) - beta1
+    if abs(w) < 0.5:            # torch's lerp picks its formula by the weight
+        tmp *= w
+        exp_avg += tmp
+    else:
+        tmp *= t(1) - w
+        np.subtract(g, tmp, out=exp_avg)
+    exp_avg_sq *= beta2
+    np.multiply(g, t(1) - beta2, out=tmp)
+    tmp *= g
+    exp_avg_sq += tmp
+    v = exp_avg_sq
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)   # NaN wins, as torch
+        v = max_exp_avg_sq
+    np.sqrt(v, out=tmp)
+    tmp /= t(bias_correction2_sqrt)
+    tmp += eps
+    step = np.multiply(exp_avg, -(lr / t(bias_correction1)))
+    step /= tmp
+    param += step
+    return param, exp_avg, exp_avg_sq, max_exp_avg_sq

@@ -1,0 +1,151 @@
+"""gpugrad's dtypes: thin names over NumPy dtypes, with PyTorch's defaults and promotion.
+
+Example::
+
+    >>> gg.tensor([1, 2]).dtype, gg.tensor([1.0]).dtype
+    (gpugrad.int64, gpugrad.float32)
+"""
+import numpy as np
+
+__all__ = ["dtype", "float16", "float32", "float64", "bfloat16", "int8", "int16", "int32",
+           "int64", "uint8", "bool", "half", "float", "double", "long", "int", "short",
+           "get_default_dtype", "set_default_dtype", "promote_types"]
+
+
+class dtype:
+    """A tensor element type; ``np_dtype`` is the NumPy dtype that stores it."""
+
+    __slots__ = ("name", "np_dtype", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name, np_dtype):
+        self.name = name
+        self.np_dtype = np.dtype(np_dtype)
+        self.is_floating_point = self.np_dtype.kind == "f"
+        self.is_signed = self.np_dtype.kind in "fi"
+        self.itemsize = self.np_dtype.itemsize
+
+    def __repr__(self):
+        return f"gpugrad.{self.name}"
+
+    def __reduce__(self):
+        return (_from_name, (self.name,))
+
+
+float16 = half = dtype("float16", np.float16)
+float32 = float = dtype("float32", np.float32)
+float64 = double = dtype("float64", np.float64)
+int8 = dtype("int8", np.int8)
+int16 = short = dtype("int16", np.int16)
+int32 = int = dtype("int32", np.int32)
+int64 = long = dtype("int64", np.int64)
+uint8 = dtype("uint8", np.uint8)
+bool = dtype("bool", np.bool_)
+# NumPy has no bfloat16; the name exists so that code naming it fails with a clear message.
+bfloat16 = None
+
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
+_BY_NP = {d.np_dtype: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+
+
+def _from_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(npd):
+    """The gpugrad dtype of a NumPy dtype; raises TypeError for unsupported ones."""
+    try:
+        return _BY_NP[npd]
+    except KeyError:
+        raise TypeError(f"gpugrad does not support arrays of dtype {np.dtype(npd)}; supported: "
+                        + ", ".join(d.name for d in _ALL)) from None
+
+
+def to_numpy_dtype(d):
+    """The NumPy dtype behind a gpugrad dtype, a NumPy dtype, a type or a string."""
+    if d is None:
+        return None
+    if type(d) is dtype:
+        return d.np_dtype
+    if d is builtins_float:
+        return _default_float.np_dtype
+    if d is builtins_int:
+        return np.dtype(np.int64)
+    if d is builtins_bool:
+        return np.dtype(np.bool_)
+    npd = np.dtype(d)
+    from_numpy_dtype(npd)
+    return npd
+
+
+import builtins as _b  # noqa: E402  (the names above shadow the builtins on purpose)
+builtins_float, builtins_int, builtins_bool = _b.float, _b.int, _b.bool
+
+_default_float = float32
+
+
+def get_default_dtype():
+    """The floating dtype of tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d):
+    """Set the default floating dtype (float32 or float64, as PyTorch allows).
+
+    Example::
+
+        >>> gg.set_default_dtype(gg.float64); gg.tensor([1.0]).dtype
+        gpugrad.float64
+    """
+    global _default_float
+    d = _BY_NP[to_numpy_dtype(d)]
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_float = d
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def promote_types(a, b):
+    """PyTorch's promotion of two dtypes (no value-based rules)."""
+    return _BY_NP[np.promote_types(to_numpy_dtype(a), to_numpy_dtype(b))]
+
+
+def result_type(*operands):
+    """The NumPy dtype of an op on tensors and Python scalars, by PyTorch's rules.
+
+    Dimensioned tensors outrank zero-dim tensors, which outrank Python scalars; a lower group
+    only matters when it is of a higher category (bool < integer < floating).
+    Operands are arrays (tensor data, already unwrapped) or Python numbers.
+    """
+    dim_t = zero_t = scalar = None
+    for op in operands:
+        if isinstance(op, np.ndarray) or hasattr(op, "dtype") and hasattr(op, "ndim"):
+            d = op.dtype
+            if op.ndim:
+                dim_t = d if dim_t is None else np.promote_types(dim_t, d)
+            else:
+                zero_t = d if zero_t is None else np.promote_types(zero_t, d)
+        else:
+            if isinstance(op, _b.bool):
+                d = np.dtype(np.bool_)
+            elif isinstance(op, _b.int):
+                d = np.dtype(np.int64)
+            elif isinstance(op, _b.float):
+                d = _default_float.np_dtype
+            else:
+                raise TypeError(f"unsupported operand type {type(op).__name__}")
+            if scalar is None or _KIND_RANK[d.kind] > _KIND_RANK[scalar.kind]:
+                scalar = d
+    result = None
+    for group in (dim_t, zero_t, scalar):
+        if group is None:
+            continue
+        if result is None:
+            result = group
+        elif _KIND_RANK[group.kind] > _KIND_RANK[result.kind]:
+            # A higher category from a lower group: its default-width dtype for scalars,
+            # its own dtype for zero-dim tensors.
+            result = _default_float.np_dtype if (group is scalar and group.kind == "f") else group
+    return result

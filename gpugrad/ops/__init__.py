@@ -1,0 +1,13 @@
+"""Built-in differentiable ops. Importing this package attaches their methods to Tensor."""
+from .arithmetic import *  # noqa: F401,F403
+from .unary import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .reduce import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
+from .copy import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
+from . import arithmetic, unary, shape, reduce, linalg, indexing, copy, creation  # noqa: F401
+
+__all__ = (arithmetic.__all__ + unary.__all__ + shape.__all__ + reduce.__all__ + linalg.__all__
+           + indexing.__all__ + copy.__all__ + creation.__all__)

@@ -1,0 +1,380 @@
+"""Factories: tensor, zeros, ones, full, arange, linspace, eye, empty, rand, randn, randint.
+
+Each takes ``dtype``, ``device`` and ``requires_grad`` as PyTorch's do; the device defaults
+to :func:`gpugrad.get_default_device`.
+"""
+import numbers
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..backend import device as _parse_device, get_default_device
+from ..backend import cuda as _cuda
+from ..tensor import Tensor, _make
+from ..random import _generator_for
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+           "randint_like", "arange", "linspace", "logspace", "eye", "rand", "randn", "randint",
+           "randperm", "normal", "scalar_tensor", "tril", "triu"]
+
+
+def _xp_for(device):
+    """The array module and the device for a factory call."""
+    dev = get_default_device() if device is None else _parse_device(device)
+    if dev.type == "cpu":
+        return np, dev
+    cp = _cuda._cupy()
+    return cp, dev
+
+
+def _on(dev, fn):
+    if dev.type == "cuda" and dev.index is not None:
+        with _cuda._cupy().cuda.Device(dev.index):
+            return fn()
+    return fn()
+
+
+def _finish(data, requires_grad):
+    t = _make(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_dtype(data):
+    """PyTorch's dtype for nested Python data: bool, int64, or the default float."""
+    flat = data
+    kinds = set()
+
+    def walk(x):
+        if isinstance(x, Tensor):
+            kinds.add(x._data.dtype.kind)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif isinstance(x, bool) or isinstance(x, np.bool_):
+            kinds.add("b")
+        elif isinstance(x, numbers.Integral):
+            kinds.add("i")
+        elif isinstance(x, numbers.Real):
+            kinds.add("f")
+        elif isinstance(x, numbers.Complex):
+            kinds.add("c")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    walk(flat)
+    if "c" in kinds:
+        raise TypeError("complex tensors are not supported")
+    if "f" in kinds:
+        return _dt.get_default_dtype().np_dtype
+    if "i" in kinds:
+        return np.dtype(np.int64)
+    if "b" in kinds:
+        return np.dtype(np.bool_)
+    return _dt.get_default_dtype().np_dtype
+
+
+def _to_host_array(data, dtype):
+    if isinstance(data, Tensor):
+        arr = data._data
+        return arr if dtype is None else arr.astype(dtype)
+    if isinstance(data, np.ndarray):
+        if dtype is None:
+            _dt.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=dtype)
+    if hasattr(data, "__cuda_array_interface__"):
+        return data.astype(dtype) if dtype is not None else data.copy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _iter_flat(data)):
+        data = _tensors_to_lists(data)
+    if dtype is None:
+        dtype = _infer_dtype(data)
+    try:
+        return np.array(data, dtype=dtype)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal length lists: {e}") from None
+
+
+def _iter_flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _iter_flat(x)
+        else:
+            yield x
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors).
+
+    Example::
+
+        >>> gg.tensor([[1.0, 2.0]], requires_grad=True)
+        tensor([[1., 2.]], requires_grad=True)
+    """
+    npd = _dt.to_numpy_dtype(dtype)
+    arr = _to_host_array(data, npd)
+    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, Tensor)) and \
+            not hasattr(data, "__cuda_array_interface__") and npd is None:
+        arr = arr.astype(_dt.get_default_dtype().np_dtype)
+    _dt.from_numpy_dtype(arr.dtype)
+    xp, dev = _xp_for(device if device is not None else
+                      (data.device if isinstance(data, Tensor) else None))
+    if xp is not np:
+        arr = _on(dev, lambda: xp.asarray(arr))
+    elif type(arr) is not np.ndarray:
+        arr = arr.get()
+    return _finish(arr, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, without copying when it already is one of the right kind."""
+    if isinstance(data, Tensor):
+        t = data
+        if dtype is not None and t.dtype is not dtype:
+            t = t.to(dtype)
+        if device is not None and t.device != _parse_device(device):
+            t = t.to(device)
+        return t
+    if isinstance(data, np.ndarray) and (device is None or _parse_device(device).type == "cpu"):
+        npd = _dt.to_numpy_dtype(dtype)
+        return _make(data if npd is None or data.dtype == npd else data.astype(npd))
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray):
+    """A cpu tensor sharing memory with a NumPy array.
+
+    Example::
+
+        >>> a = np.zeros(2, np.float32); t = gg.from_numpy(a); a[0] = 1; t
+        tensor([1., 0.])
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_numpy_dtype(ndarray.dtype)
+    return _make(ndarray)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return tensor(s, dtype=dtype or _dt.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    out = tuple(int(s) for s in size)
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(out)}")
+    return out
+
+
+def _filled(kind, size, dtype, device, requires_grad, value=None):
+    npd = _dt.to_numpy_dtype(dtype) or _dt.get_default_dtype().np_dtype
+    xp, dev = _xp_for(device)
+    if kind == "full":
+        data = _on(dev, lambda: xp.full(size, value, dtype=npd))
+    else:
+        data = _on(dev, lambda: getattr(xp, kind)(size, dtype=npd))
+    return _finish(data, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of zeros. Example: ``gg.zeros(2, 3)``."""
+    return _filled("zeros", _size(size), dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of ones. Example: ``gg.ones(2, 3)``."""
+    return _filled("ones", _size(size), dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialised tensor. Example: ``gg.empty(2, 3)``."""
+    return _filled("empty", _size(size), dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` (its dtype inferred from the value, as PyTorch).
+
+    Example::
+
+        >>> gg.full((2,), 7)
+        tensor([7, 7])
+    """
+    if dtype is None:
+        dtype = _infer_dtype(fill_value)
+    return _filled("full", _size((size,) if isinstance(size, int) else (tuple(size),)), dtype,
+                   device, requires_grad, value=fill_value)
+
+
+def _like(fn, input, dtype, device, requires_grad, *args):
+    dtype = input.dtype if dtype is None else dtype
+    device = input.device if device is None else device
+    return fn(*args, input._data.shape, dtype=dtype, device=device,
+              requires_grad=requires_grad) if args else fn(input._data.shape, dtype=dtype,
+                                                             device=device,
+                                                             requires_grad=requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(zeros, input, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(ones, input, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(empty, input, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    return full(input._data.shape, fill_value, dtype=dtype or input.dtype,
+                device=device or input.device, requires_grad=requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(rand, input, dtype, device, requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(randn, input, dtype, device, requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input._data.shape, dtype=dtype or input.dtype,
+                   device=device or input.device)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``.
+
+    Example::
+
+        >>> gg.arange(3)
+        tensor([0, 1, 2])
+    """
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    npd = _dt.to_numpy_dtype(dtype) or _infer_dtype(vals)
+    xp, dev = _xp_for(device)
+    data = _on(dev, lambda: xp.arange(*vals, dtype=np.float64 if npd.kind == "f" else None)
+               .astype(npd))
+    return _finish(data, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    npd = _dt.to_numpy_dtype(dtype) or _dt.get_default_dtype().np_dtype
+    xp, dev = _xp_for(device)
+    data = _on(dev, lambda: xp.linspace(start, end, steps, dtype=np.float64).astype(npd))
+    return _finish(data, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    npd = _dt.to_numpy_dtype(dtype) or _dt.get_default_dtype().np_dtype
+    xp, dev = _xp_for(device)
+    data = _on(dev, lambda: xp.logspace(start, end, steps, base=base).astype(npd))
+    return _finish(data, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The identity matrix (``n`` x ``m``)."""
+    npd = _dt.to_numpy_dtype(dtype) or _dt.get_default_dtype().np_dtype
+    xp, dev = _xp_for(device)
+    return _finish(_on(dev, lambda: xp.eye(n, m, dtype=npd)), requires_grad)
+
+
+def _random(kind, size, dtype, device, requires_grad, generator, **kw):
+    npd = _dt.to_numpy_dtype(dtype) or _dt.get_default_dtype().np_dtype
+    xp, dev = _xp_for(device)
+    gen = _generator_for(dev, generator)
+    data = gen._draw(kind, size, npd, **kw)
+    return _finish(data, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1). Reproducible with ``gg.manual_seed``."""
+    return _random("rand", _size(size), dtype, device, requires_grad, generator)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples. Reproducible with ``gg.manual_seed``."""
+    return _random("randn", _size(size), dtype, device, requires_grad, generator)
+
+
+def normal(mean, std, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    t = _random("randn", _size((size,)) if size is not None else (), dtype, device, False,
+                generator)
+    t._data *= std
+    t._data += mean
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Random integers in ``[low, high)``.
+
+    Example::
+
+        >>> gg.randint(0, 10, (3,)).dtype
+        gpugrad.int64
+    """
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    npd = _dt.to_numpy_dtype(dtype) or np.dtype(np.int64)
+    xp, dev = _xp_for(device)
+    gen = _generator_for(dev, generator)
+    return _finish(gen._draw("randint", _size((size,)) if not isinstance(size, int)
+                             else (size,), npd, low=low, high=high), requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    npd = _dt.to_numpy_dtype(dtype) or np.dtype(np.int64)
+    xp, dev = _xp_for(device)
+    gen = _generator_for(dev, generator)
+    return _finish(gen._draw("randperm", (n,), npd), requires_grad)
+
+
+def tril(input, diagonal=0):
+    from .arithmetic import where
+    xp = input._array_module
+    r, c = input._data.shape[-2:]
+    mask = _make(xp.tri(r, c, diagonal, dtype=bool))
+    return where(mask, input, 0)
+
+
+def triu(input, diagonal=0):
+    from .arithmetic import where
+    xp = input._array_module
+    r, c = input._data.shape[-2:]
+    mask = _make(~xp.tri(r, c, diagonal - 1, dtype=bool))
+    return where(mask, input, 0)

@@ -1,0 +1,466 @@
+"""Indexing: ``x[idx]`` (basic, advanced, boolean), ``x[idx] = v``, gather, scatter,
+index_select, masked_fill, masked_select, nonzero.
+
+Basic indexing (ints, slices, None, Ellipsis) returns a view; anything with an index array
+returns a copy whose backward scatters the gradient back, adding where indices repeat.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import _tls
+from ..backend import get_array_module
+from ..tensor import Tensor, _make, _wrap_dim
+from ._util import as_operand, register_methods
+from .copy import apply_inplace, _check_inplace
+
+__all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
+           "nonzero", "index_put", "take", "take_along_dim", "index_add", "index_copy",
+           "index_fill", "argwhere", "searchsorted", "bucketize", "sort", "argsort", "topk",
+           "kthvalue", "unique"]
+
+
+def _normalize_index(idx, xp):
+    """The index as arrays of the data's module; bool masks become integer index arrays."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out = []
+    advanced = False
+    for i in idx:
+        if isinstance(i, Tensor):
+            i = i._data
+        elif isinstance(i, list) or (isinstance(i, tuple)):
+            i = np.asarray([j.item() if isinstance(j, Tensor) else j for j in i])
+            if i.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+        if hasattr(i, "dtype") and not isinstance(i, (np.generic,)):
+            if i.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+            if xp is not np and type(i) is np.ndarray:
+                i = xp.asarray(i)
+            if i.dtype.kind == "b":
+                out.extend(i.nonzero())
+            else:
+                out.append(i)
+            advanced = True
+        elif isinstance(i, np.generic):
+            out.append(i.item())
+        else:
+            out.append(i)
+    return tuple(out), advanced
+
+
+def _check_bounds(shape, idx):
+    """PyTorch's IndexError for an out-of-range integer index."""
+    dim = 0
+    for i in idx:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            dim = len(shape) - (len([j for j in idx if j is not None and j is not Ellipsis])
+                                - idx.index(Ellipsis)) + 1
+            continue
+        if isinstance(i, int) and not isinstance(i, bool):
+            if dim >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            n = shape[dim]
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {n}")
+        elif hasattr(i, "dtype") and i.size:
+            if dim < len(shape):
+                n = shape[dim]
+                lo, hi = int(i.min()), int(i.max())
+                if lo < -n or hi >= n:
+                    bad = hi if hi >= n else lo
+                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with "
+                                     f"size {n}")
+        dim += 1
+
+
+class GetItem(Function):
+    _array_forward = True
+    _builtin = True
+    _view_op = True
+
+    @staticmethod
+    def forward(ctx, x, idx, advanced):
+        ctx.in_shape, ctx.dtype, ctx.idx, ctx.advanced = x.shape, x.dtype, idx, advanced
+        try:
+            return x[idx]
+        except IndexError as e:
+            _check_bounds(x.shape, idx)
+            raise IndexError(str(e)) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexAddIntoZeros.apply(g, ctx.idx, ctx.in_shape, ctx.advanced), None, None
+
+
+class IndexAddIntoZeros(Function):
+    """zeros(shape) with ``g`` added at ``idx`` (repeats accumulate); the backward of x[idx]."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, g, idx, shape, advanced):
+        ctx.idx, ctx.advanced = idx, advanced
+        xp = get_array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        if advanced:
+            _add_at(xp, out, idx, g)
+        else:
+            out[idx] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg_):
+        return GetItem.apply(gg_, ctx.idx, ctx.advanced), None, None, None
+
+
+def _add_at(xp, out, idx, vals):
+    if xp is np:
+        np.add.at(out, idx, vals)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, idx, vals)
+
+
+def getitem(self, idx):
+    """``self[idx]``: NumPy's indexing rules, as PyTorch's."""
+    if self._data.ndim == 0 and idx is not None and idx is not Ellipsis and \
+            not (isinstance(idx, tuple) and all(i is None or i is Ellipsis for i in idx)) and \
+            not isinstance(idx, Tensor):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    xp = get_array_module(self._data)
+    nidx, advanced = _normalize_index(idx, xp)
+    out = GetItem.apply(self, nidx, advanced)
+    if advanced and out._base is not None:
+        out._base = None
+    return out
+
+
+class IndexPut(Function):
+    """``x`` with ``x[idx]`` replaced by (or, with accumulate, increased by) ``v``."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, v, idx, accumulate):
+        ctx.idx, ctx.accumulate = idx, accumulate
+        out = x.copy()
+        xp = get_array_module(x)
+        if accumulate:
+            _add_at(xp, out, idx, xp.broadcast_to(xp.asarray(v, dtype=x.dtype),
+                                                   out[idx].shape))
+        else:
+            out[idx] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        gx = gv = None
+        if need[0]:
+            gx = g if ctx.accumulate else IndexPut.apply(g, 0.0, ctx.idx, False)
+        if need[1]:
+            gv = GetItem.apply(g, ctx.idx, True)
+        return gx, gv, None, None
+
+
+def index_put(input, indices, values, accumulate=False):
+    """Out-of-place ``input[indices] = values`` (``accumulate`` adds instead)."""
+    xp = get_array_module(input._data)
+    nidx, _ = _normalize_index(tuple(indices), xp)
+    return IndexPut.apply(input, as_operand(values), nidx, accumulate)
+
+
+def setitem(self, idx, value):
+    """``self[idx] = value``: writes into self's storage (recorded while grad mode is on)."""
+    xp = get_array_module(self._data)
+    nidx, advanced = _normalize_index(idx, xp)
+    value = as_operand(value)
+    recording = _tls.grad_enabled and (self._requires_grad or
+                                      getattr(value, "_requires_grad", False))
+    if not recording:
+        _check_inplace(self)
+        v = value._data if isinstance(value, Tensor) else value
+        if hasattr(v, "dtype") and type(v) is not type(self._data):
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               "least two devices")
+        try:
+            self._data[nidx] = v
+        except IndexError as e:
+            _check_bounds(self._data.shape, nidx)
+            raise IndexError(str(e)) from None
+        except ValueError as e:
+            raise RuntimeError(f"shape mismatch: {e}") from None
+        self._version[0] += 1
+        return
+    apply_inplace(self, _IndexPutInplace, value, nidx)
+
+
+class _IndexPutInplace(IndexPut):
+    """IndexPut with the argument order ``apply_inplace`` passes (value, idx)."""
+
+    @staticmethod
+    def forward(ctx, x, v, idx):
+        return IndexPut.forward(ctx, x, v, idx, False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexPut.backward(ctx, g)[:3]
+
+
+def _dim_index(ndim, d, index):
+    """An index tuple selecting ``index`` along ``d`` with aligned aranges elsewhere."""
+    xp = get_array_module(index)
+    shape = index.shape
+    idx = []
+    for k in range(ndim):
+        if k == d:
+            idx.append(index)
+        else:
+            view = [1] * ndim
+            view[k] = shape[k]
+            idx.append(xp.arange(shape[k]).reshape(view))
+    return tuple(idx)
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """Values of ``input`` along ``dim`` at ``index`` (the same shape as ``index``).
+
+    Example::
+
+        >>> gg.tensor([[1, 2], [3, 4]]).gather(1, gg.tensor([[0], [1]]))
+        tensor([[1],
+                [4]])
+    """
+    nd = input._data.ndim
+    d = _wrap_dim(dim, nd)
+    ix = index._data
+    if ix.dtype.kind not in "iu":
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if ix.ndim != nd and not (nd == 0 and ix.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                           "tensor")
+    for k in range(nd):
+        if k != d and ix.shape[k] > input._data.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(ix.shape)} to be smaller than self "
+                               f"{list(input._data.shape)} apart from dimension {d}")
+    if ix.size and (int(ix.max()) >= input._data.shape[d] or int(ix.min()) < 0):
+        raise RuntimeError(f"index {int(ix.max()) if int(ix.max()) >= input._data.shape[d] else int(ix.min())} "
+                           f"is out of bounds for dimension {d} with size "
+                           f"{input._data.shape[d]}")
+    idx = _dim_index(nd, d, ix)
+    return GetItem.apply(input, idx, True)
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    return gather(input, dim, indices)
+
+
+def take(input, index):
+    return getitem(input.reshape(-1), index)
+
+
+def scatter_into_zeros(g, index, d, shape):
+    """zeros(shape) with ``g`` placed at ``index`` along ``d`` (index as an array or Tensor)."""
+    ix = index._data if isinstance(index, Tensor) else index
+    return IndexAddIntoZeros.apply(g, _dim_index(len(shape), d, ix), shape, True)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """``input`` with values from ``src`` written along ``dim`` at ``index`` (out-of-place)."""
+    if src is None:
+        src = value
+    d = _wrap_dim(dim, input._data.ndim)
+    ix = index._data
+    idx = _dim_index(input._data.ndim, d, ix)
+    if isinstance(src, Tensor) and src._data.shape != ix.shape:
+        src = src[tuple(slice(0, s) for s in ix.shape)]
+    if reduce == "add":
+        return IndexPut.apply(input, as_operand(src), idx, True)
+    if reduce is not None:
+        raise NotImplementedError(f"scatter reduce={reduce!r} is not supported")
+    return IndexPut.apply(input, as_operand(src), idx, False)
+
+
+def scatter_add(input, dim, index, src):
+    """``input`` plus ``src`` added along ``dim`` at ``index`` (repeats accumulate)."""
+    return scatter(input, dim, index, src, reduce="add")
+
+
+def index_select(input, dim, index):
+    """Rows (or slices along ``dim``) of ``input`` at the 1-D ``index``."""
+    d = _wrap_dim(dim, input._data.ndim)
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    idx = (slice(None),) * d + (index._data.reshape(-1),)
+    n = input._data.shape[d] if input._data.ndim else 1
+    ix = index._data
+    if ix.size and (int(ix.max()) >= n or int(ix.min()) < -n):
+        raise IndexError(f"index out of range in self")
+    return GetItem.apply(input, idx, True)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = (slice(None),) * d + (index._data,)
+    return IndexPut.apply(input, source * alpha if alpha != 1 else source, idx, True)
+
+
+def index_copy(input, dim, index, source):
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = (slice(None),) * d + (index._data,)
+    return IndexPut.apply(input, source, idx, False)
+
+
+def index_fill(input, dim, index, value):
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = (slice(None),) * d + (index._data,)
+    return IndexPut.apply(input, as_operand(value), idx, False)
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` where the bool ``mask`` (broadcast) is True.
+
+    Example::
+
+        >>> gg.tensor([1.0, 2.0]).masked_fill(gg.tensor([True, False]), 0.0)
+        tensor([0., 2.])
+    """
+    if mask._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.name}")
+    from .arithmetic import where
+    value = as_operand(value)
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value._data.ndim} dimension(s).")
+    if not isinstance(value, Tensor):
+        value = _make(get_array_module(input._data).asarray(value, dtype=input._data.dtype))
+    elif value._data.dtype != input._data.dtype:
+        value = value.to(input.dtype)
+    out = where(mask, value, input)
+    if out._data.shape != input._data.shape:
+        raise RuntimeError(f"The size of tensor a ({input._data.shape}) must match the size of "
+                           f"tensor b ({mask._data.shape})")
+    return out
+
+
+def masked_select(input, mask):
+    """The elements where ``mask`` is True, as a 1-D tensor."""
+    from .shape import broadcast_tensors
+    x, m = broadcast_tensors(input, mask)
+    return getitem(x, m)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements (an ``(n, ndim)`` int64 tensor, or a tuple)."""
+    xp = get_array_module(input._data)
+    nz = xp.nonzero(input._data if input._data.ndim else input._data.reshape(1))
+    if as_tuple:
+        return tuple(_make(a.astype(np.int64)) for a in nz)
+    return _make(xp.stack(nz, axis=1).astype(np.int64) if nz else
+                 xp.zeros((0, 0), np.int64))
+
+
+argwhere = nonzero
+
+
+def _take_diagonal(input, offset, dim1, dim2):
+    nd = input._data.ndim
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    from .shape import movedim
+    x = movedim(input, (d1, d2), (-2, -1))
+    r, c = x._data.shape[-2:]
+    if offset >= 0:
+        n = max(min(r, c - offset), 0)
+        rows, cols = np.arange(n), np.arange(n) + offset
+    else:
+        n = max(min(r + offset, c), 0)
+        rows, cols = np.arange(n) - offset, np.arange(n)
+    xp = get_array_module(input._data)
+    return GetItem.apply(x, (Ellipsis, xp.asarray(rows), xp.asarray(cols)), True)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values and their indices along ``dim``."""
+    from ..return_types import minmax_result
+    d = _wrap_dim(dim, input._data.ndim)
+    xp = get_array_module(input._data)
+    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
+    order = xp.argsort(key, axis=d, kind="stable").astype(np.int64)
+    if descending and input._data.dtype.kind == "b":
+        order = xp.flip(xp.argsort(input._data, axis=d, kind="stable"), axis=d).astype(np.int64)
+    idx = _make(order)
+    return minmax_result("sort", gather(input, d, idx), idx)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) values and their indices along ``dim``."""
+    from ..return_types import minmax_result
+    from .shape import narrow
+    d = _wrap_dim(dim, input._data.ndim)
+    if k > input._data.shape[d]:
+        raise RuntimeError("selected index k out of range")
+    vals, idx = sort(input, d, descending=largest, stable=True)
+    return minmax_result("topk", narrow(vals, d, 0, k), narrow(idx, d, 0, k).detach())
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    from ..return_types import minmax_result
+    from .shape import narrow, squeeze
+    d = _wrap_dim(dim, input._data.ndim)
+    vals, idx = sort(input, d, stable=True)
+    v, i = narrow(vals, d, k - 1, 1), narrow(idx, d, k - 1, 1)
+    if not keepdim:
+        v, i = squeeze(v, d), squeeze(i, d)
+    return minmax_result("kthvalue", v, i.detach())
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    xp = get_array_module(input._data)
+    res = xp.unique(input._data, return_inverse=return_inverse, return_counts=return_counts,
+                    axis=dim)
+    if not isinstance(res, tuple):
+        return _make(res)
+    out = [_make(res[0])]
+    k = 1
+    if return_inverse:
+        out.append(_make(res[k].reshape(input._data.shape).astype(np.int64)))
+        k += 1
+    if return_counts:
+        out.append(_make(res[k].astype(np.int64)))
+    return tuple(out)
+
+
+def searchsorted(sorted_sequence, values, *, right=False, side=None):
+    xp = get_array_module(sorted_sequence._data)
+    side = side or ("right" if right else "left")
+    v = values._data if isinstance(values, Tensor) else values
+    return _make(xp.asarray(xp.searchsorted(sorted_sequence._data, v, side=side),
+                            dtype=np.int64))
+
+
+def bucketize(input, boundaries, *, right=False):
+    return searchsorted(boundaries, input, right=right)
+
+
+register_methods(
+    __getitem__=getitem, __setitem__=setitem, gather=gather, scatter=scatter,
+    scatter_add=scatter_add, index_select=index_select, masked_fill=masked_fill,
+    masked_select=masked_select, nonzero=nonzero, argwhere=nonzero, index_put=index_put,
+    take=take, take_along_dim=take_along_dim, index_add=index_add, index_copy=index_copy,
+    index_fill=index_fill, sort=sort, argsort=argsort, topk=topk, kthvalue=kthvalue,
+    unique=unique,
+)

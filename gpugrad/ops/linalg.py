@@ -1,0 +1,321 @@
+"""Matrix products: matmul (batched, broadcast), mm, bmm, mv, dot, outer, einsum, linear."""
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from ._util import promote_pair, register_methods
+from .shape import reshape, transpose, unsqueeze, squeeze
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum",
+           "addmm", "baddbmm", "tensordot", "kron", "trace", "diag", "diagonal"]
+
+
+class MatMul(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                               f"{a.ndim}D and {b.ndim}D")
+        ka = a.shape[-1]
+        kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if ka != kb:
+            if a.ndim <= 2 and b.ndim <= 2:
+                sa = f"{a.shape[0]}x{a.shape[1]}" if a.ndim == 2 else f"1x{a.shape[0]}"
+                sb = f"{b.shape[0]}x{b.shape[1]}" if b.ndim == 2 else f"{b.shape[0]}x1"
+                if a.ndim == 1 and b.ndim == 1:
+                    raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}]"
+                                       f" and src [{b.shape[0]}] to have the same number of "
+                                       f"elements, but got {a.shape[0]} and {b.shape[0]} "
+                                       f"elements respectively")
+                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{a.shape[0] if a.ndim > 2 else 1}, {ka}] but got: "
+                               f"[{b.shape[0] if b.ndim > 2 else 1}, {kb}].")
+        a, b = promote_pair(a, b)
+        ctx.ndims = (a.ndim, b.ndim)
+        need = ctx.needs_input_grad
+        # Save an input only if the other side's gradient needs it.
+        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a_nd, b_nd = ctx.ndims
+        need = ctx.needs_input_grad
+        # A 1-D side is a matrix with a dimension of 1 that the result dropped: put it back,
+        # take the matrix gradients, drop it again; the engine sums broadcast batch dims.
+        if a_nd == 1:
+            g = unsqueeze(g, -2)
+        if b_nd == 1:
+            g = unsqueeze(g, -1)
+        ga = gb = None
+        if need[0]:
+            b2 = unsqueeze(b, -1) if b_nd == 1 else b
+            ga = matmul(g, transpose(b2, -1, -2))
+            if a_nd == 1:
+                ga = squeeze(ga, -2)
+        if need[1]:
+            a2 = unsqueeze(a, 0) if a_nd == 1 else a
+            gb = matmul(transpose(a2, -1, -2), g)
+            if b_nd == 1:
+                gb = squeeze(gb, -1)
+        return ga, gb
+
+
+def matmul(input, other):
+    """Matrix product with NumPy's rules for 1-D arguments and broadcast batch dims.
+
+    Example::
+
+        >>> (gg.ones(2, 3) @ gg.ones(3)).tolist()
+        [3.0, 3.0]
+    """
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other if isinstance(input, Tensor) else input).__name__}")
+    return MatMul.apply(input, other)
+
+
+def mm(input, mat2):
+    """Product of two 2-D tensors."""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched product of two 3-D tensors."""
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, "
+                           f"{mat2.shape[1]}].")
+    return matmul(input, mat2)
+
+
+def mv(input, vec):
+    return matmul(input, vec)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
+                           f"tensors")
+    return matmul(input, other)
+
+
+vdot = dot
+
+
+def inner(input, other):
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return matmul(input, transpose(other, -1, -2) if other.ndim > 1 else other)
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors."""
+    return unsqueeze(input, 1) * unsqueeze(vec2, 0)
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    prod = mm(mat1, mat2)
+    return (input * beta if beta != 1 else input) + (prod * alpha if alpha != 1 else prod)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    prod = bmm(batch1, batch2)
+    return (input * beta if beta != 1 else input) + (prod * alpha if alpha != 1 else prod)
+
+
+class Einsum(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        xp = get_array_module(*operands)
+        ctx.equation = equation
+        ctx.save_for_backward(*operands)
+        return xp.einsum(equation, *operands)
+
+    @staticmethod
+    def backward(ctx, g):
+        ops = ctx.saved_tensors
+        ins, out = _parse_einsum(ctx.equation, [o.ndim for o in ops])
+        grads = [None]
+        for i, op in enumerate(ops):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [o for j, o in enumerate(ops) if j != i]
+            other_subs = [s for j, s in enumerate(ins) if j != i]
+            target = ins[i]
+            # Letters of the input missing from everything else were summed away: they come
+            # back by broadcasting; repeated letters (diagonals) are handled by a mask.
+            avail = set(out) | set("".join(other_subs))
+            kept = "".join(dict.fromkeys(c for c in target if c in avail))
+            eq = ",".join([out] + other_subs) + "->" + kept
+            gi = einsum(eq, g, *others)
+            gi = _expand_subscripts(gi, kept, target, op)
+            grads.append(gi)
+        return tuple(grads)
+
+
+def _expand_subscripts(gi, kept, target, op):
+    """Turn a gradient indexed by ``kept`` into one indexed by ``target`` (op's shape)."""
+    from .shape import broadcast_to, permute
+    sizes = dict(zip(target, op.shape))
+    if len(set(target)) == len(target):
+        missing = [c for c in target if c not in kept]
+        full = kept + "".join(missing)
+        shape = tuple(sizes[c] for c in kept) + (1,) * len(missing)
+        gi = reshape(gi, shape)
+        gi = broadcast_to(gi, tuple(sizes[c] for c in full))
+        perm = [full.index(c) for c in target]
+        return permute(gi, *perm)
+    # Repeated letters: build with an einsum against identity masks.
+    from .creation import eye
+    uniq = "".join(dict.fromkeys(target))
+    gi = _expand_subscripts(gi, kept, uniq, _Shaped(tuple(sizes[c] for c in uniq)))
+    masks, mask_subs = [], []
+    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    out_subs = []
+    for c in target:
+        if target.count(c) > 1 and c in out_subs:
+            new = next(letters)
+            masks.append(eye(sizes[c], dtype=gi.dtype, device=gi.device))
+            mask_subs.append(c + new)
+            out_subs.append(new)
+        else:
+            out_subs.append(c)
+    eq = ",".join([uniq] + mask_subs) + "->" + "".join(out_subs)
+    return einsum(eq, gi, *masks)
+
+
+class _Shaped:
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def _parse_einsum(equation, ndims):
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    ins = lhs.split(",")
+    if any("..." in s for s in ins):
+        letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   if c not in eq]
+        n_ell = max(nd - (len(s) - 3) for s, nd in zip(ins, ndims) if "..." in s)
+        ell = "".join(letters[:n_ell])
+        ins = [s.replace("...", ell[n_ell - (nd - (len(s) - 3)):]) if "..." in s else s
+               for s, nd in zip(ins, ndims)]
+        if out is not None:
+            out = out.replace("...", ell)
+        else:
+            out = None
+            implicit_ell = ell
+    if out is None:
+        counts = {}
+        for s in ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = "".join(sorted(c for c, n in counts.items() if n == 1 and c.islower() or
+                             n == 1 and c.isupper()))
+        if "..." in lhs:
+            out = implicit_ell + "".join(c for c in out if c not in implicit_ell)
+    return ins, out
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as ``torch.einsum`` (differentiable, including diagonals).
+
+    Example::
+
+        >>> gg.einsum("ij,jk->ik", gg.ones(2, 3), gg.ones(3, 4)).shape
+        gpugrad.Size([2, 4])
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ins, out = _parse_einsum(equation, [o.ndim for o in operands])
+    eq = ",".join(ins) + "->" + out
+    for s, o in zip(ins, operands):
+        if len(s) != o.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
+                               f"does not match the number of dimensions ({o.ndim}) for "
+                               f"operand {ins.index(s)} and no ellipsis was given")
+    from .shape import _common_dtype
+    return Einsum.apply(eq, *_common_dtype(list(operands)))
+
+
+def tensordot(a, b, dims=2):
+    if isinstance(dims, int):
+        da = list(range(a.ndim - dims, a.ndim))
+        db = list(range(dims))
+    else:
+        da, db = [list(d) if isinstance(d, (list, tuple)) else [d] for d in dims]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    sa = [next(letters) for _ in range(a.ndim)]
+    sb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in da] + [c for j, c in enumerate(sb)
+                                                         if j not in db]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+def kron(a, b):
+    res = einsum("ij,kl->ikjl", a if a.ndim == 2 else reshape(a, (1, -1)),
+                 b if b.ndim == 2 else reshape(b, (1, -1)))
+    s = res.shape
+    out = reshape(res, (s[0] * s[1], s[2] * s[3]))
+    return out if a.ndim == 2 else reshape(out, (-1,))
+
+
+def trace(input):
+    return einsum("ii->", input)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    if offset == 0 and input.ndim == 2 and (dim1, dim2) in ((0, 1), (-2, -1)):
+        return einsum("ii->i", input)
+    from .indexing import _take_diagonal
+    return _take_diagonal(input, offset, dim1, dim2)
+
+
+def diag(input, diagonal=0):
+    if input.ndim == 1:
+        n = input.shape[0] + abs(diagonal)
+        from .creation import eye
+        if diagonal == 0:
+            return einsum("i,ij->ij", input, eye(n, dtype=input.dtype, device=input.device))
+        from .creation import zeros
+        out = zeros(n, n, dtype=input.dtype, device=input.device)
+        idx = np.arange(input.shape[0])
+        rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
+        from .indexing import index_put
+        return index_put(out, (rows, cols), input)
+    return globals()["diagonal"](input, diagonal)
+
+
+register_methods(
+    matmul=matmul, __matmul__=matmul, __rmatmul__=lambda s, o: matmul(o, s), mm=mm, bmm=bmm,
+    mv=mv, dot=dot, vdot=dot, inner=inner, outer=outer, ger=outer, addmm=addmm,
+    baddbmm=baddbmm, kron=kron, trace=trace, diagonal=diagonal, diag=diag,
+)

@@ -1,0 +1,340 @@
+"""Elementwise one-input ops: exp, log, trigonometry, tanh, sigmoid, relu, clamp, rounding.
+
+Each op is a Function built from a table row: the array function, what backward needs (the
+input or the output, whichever is cheaper), and the derivative written with gpugrad ops so
+that it can be differentiated again.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..backend.kernels import launch
+from ..tensor import _make
+from ._util import register_methods, to_float
+
+__all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
+           "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+           "sigmoid", "relu", "abs", "absolute", "sign", "floor", "ceil", "round", "trunc",
+           "frac", "clamp", "clip", "clamp_min", "clamp_max", "erf", "isnan", "isinf",
+           "isfinite", "nan_to_num", "signbit"]
+
+
+def _unary(name, array_fn, saves, derivative, floating=True, doc=""):
+    """Build a Function: ``y = array_fn(xp, x)``; ``gx = derivative(g, x, y)``.
+
+    ``saves`` is "input", "output" or None: what the derivative reads.
+    """
+    def forward(ctx, x):
+        if floating:
+            x = to_float(x)
+        y = array_fn(get_array_module(x), x)
+        if saves == "input":
+            ctx.save_for_backward(x)
+        elif saves == "output":
+            ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, g):
+        saved = ctx.saved_tensors
+        x = saved[0] if saves == "input" else None
+        y = saved[0] if saves == "output" else None
+        return derivative(g, x, y)
+
+    cls = type(name.capitalize(), (Function,), {
+        "_array_forward": True, "_builtin": True, "__doc__": doc,
+        "forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+    def op(input):
+        return cls.apply(input)
+    op.__name__ = name
+    op.__doc__ = doc or f"Elementwise ``{name}``."
+    return cls, op
+
+
+def _zero_grad(g, x, y):
+    return g * 0.0
+
+
+Exp, exp = _unary("exp", lambda xp, x: xp.exp(x), "output", lambda g, x, y: g * y,
+                  doc="``e ** input``.\n\nExample::\n\n    >>> gg.exp(gg.tensor([0.0]))\n"
+                      "    tensor([1.])")
+Exp2, exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), "output",
+                    lambda g, x, y: g * y * float(np.log(2.0)))
+Expm1, expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), "output", lambda g, x, y: g * (y + 1))
+Log, log = _unary("log", lambda xp, x: xp.log(x), "input", lambda g, x, y: g / x)
+Log1p, log1p = _unary("log1p", lambda xp, x: xp.log1p(x), "input", lambda g, x, y: g / (x + 1))
+Log2, log2 = _unary("log2", lambda xp, x: xp.log2(x), "input",
+                    lambda g, x, y: g / (x * float(np.log(2.0))))
+Log10, log10 = _unary("log10", lambda xp, x: xp.log10(x), "input",
+                      lambda g, x, y: g / (x * float(np.log(10.0))))
+Sqrt, sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), "output", lambda g, x, y: g / (2 * y))
+Rsqrt, rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "output",
+                      lambda g, x, y: g * -0.5 * y * y * y)
+Square, square = _unary("square", lambda xp, x: x * x, "input", lambda g, x, y: g * 2 * x,
+                        floating=False)
+Reciprocal, reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, "output",
+                                lambda g, x, y: -g * y * y)
+Sin, sin = _unary("sin", lambda xp, x: xp.sin(x), "input", lambda g, x, y: g * x.cos())
+Cos, cos = _unary("cos", lambda xp, x: xp.cos(x), "input", lambda g, x, y: -g * x.sin())
+Tan, tan = _unary("tan", lambda xp, x: xp.tan(x), "output", lambda g, x, y: g * (1 + y * y))
+Asin, asin = _unary("asin", lambda xp, x: xp.arcsin(x), "input",
+                    lambda g, x, y: g * (1 - x * x).rsqrt())
+Acos, acos = _unary("acos", lambda xp, x: xp.arccos(x), "input",
+                    lambda g, x, y: -g * (1 - x * x).rsqrt())
+Atan, atan = _unary("atan", lambda xp, x: xp.arctan(x), "input",
+                    lambda g, x, y: g / (1 + x * x))
+Sinh, sinh = _unary("sinh", lambda xp, x: xp.sinh(x), "input", lambda g, x, y: g * x.cosh())
+Cosh, cosh = _unary("cosh", lambda xp, x: xp.cosh(x), "input", lambda g, x, y: g * x.sinh())
+Abs, abs = _unary("abs", lambda xp, x: xp.abs(x), "input", lambda g, x, y: g * x.sign(),
+                  floating=False)
+Sign, sign = _unary("sign", lambda xp, x: xp.sign(x), None, _zero_grad, floating=False)
+Floor, floor = _unary("floor", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else x.copy(),
+                      None, _zero_grad, floating=False)
+Ceil, ceil = _unary("ceil", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else x.copy(),
+                    None, _zero_grad, floating=False)
+Trunc, trunc = _unary("trunc", lambda xp, x: xp.trunc(x) if x.dtype.kind == "f" else x.copy(),
+                      None, _zero_grad, floating=False)
+Frac, frac = _unary("frac", lambda xp, x: x - xp.trunc(x), None, lambda g, x, y: g)
+Erf, erf = _unary("erf", lambda xp, x: _erf(xp, x), "input",
+                  lambda g, x, y: g * (2.0 / float(np.sqrt(np.pi))) * (-(x * x)).exp())
+
+
+def _erf(xp, x):
+    if xp is np:
+        from math import erf as _e
+        return np.vectorize(_e, otypes=[x.dtype])(x) if x.size else x.copy()
+    import cupyx.scipy.special
+    return cupyx.scipy.special.erf(x)
+
+
+class Round(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        xp = get_array_module(x)
+        # NumPy's round is half-to-even, as PyTorch's.
+        return xp.round(x, decimals) if x.dtype.kind == "f" else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0, None
+
+
+def round(input, *, decimals=0):
+    """Round to the nearest integer (halves to even), zero gradient."""
+    return Round.apply(input, decimals)
+
+
+class Tanh(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = launch("tanh_fwd", to_float(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return TanhBackward.apply(g, y)
+
+
+class TanhBackward(Function):
+    """``g * (1 - y**2)`` as one fused kernel; differentiable again."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return launch("tanh_bwd", g, y)
+
+    @staticmethod
+    def backward(ctx, gg_):
+        g, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (gg_ * (1 - y * y) if need[0] else None,
+                gg_ * g * -2 * y if need[1] else None)
+
+
+class Sigmoid(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = launch("sigmoid_fwd", to_float(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return SigmoidBackward.apply(g, y)
+
+
+class SigmoidBackward(Function):
+    """``g * y * (1 - y)`` as one fused kernel; differentiable again."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return launch("sigmoid_bwd", g, y)
+
+    @staticmethod
+    def backward(ctx, gg_):
+        g, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (gg_ * y * (1 - y) if need[0] else None,
+                gg_ * g * (1 - 2 * y) if need[1] else None)
+
+
+class Relu(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = get_array_module(x)
+        y = xp.maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+        # The output is all backward needs: y > 0 is the mask.
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return ReluBackward.apply(g, y)
+
+
+class ReluBackward(Function):
+    """``g`` where ``y > 0`` else 0, one fused kernel; its own gradient is the same mask."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(y)
+        return launch("relu_bwd", g, y)
+
+    @staticmethod
+    def backward(ctx, gg_):
+        y, = ctx.saved_tensors
+        return ReluBackward.apply(gg_, y) if ctx.needs_input_grad[0] else None, None
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return Tanh.apply(input)
+
+
+def sigmoid(input):
+    """``1 / (1 + exp(-input))``, stable for large magnitudes."""
+    return Sigmoid.apply(input)
+
+
+def relu(input):
+    """``max(input, 0)``."""
+    return Relu.apply(input)
+
+
+class Clamp(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        if lo is None and hi is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        xp = get_array_module(x)
+        y = x
+        if lo is not None:
+            y = xp.maximum(y, lo)
+        if hi is not None:
+            y = xp.minimum(y, hi)
+        if y is x:
+            y = x.copy()
+        ctx.save_for_backward(x, lo if hasattr(lo, "dtype") else None,
+                              hi if hasattr(hi, "dtype") else None)
+        ctx.bounds = (lo, hi)
+        return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" else y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo_t, hi_t = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        lo = lo_t if lo_t is not None else lo
+        hi = hi_t if hi_t is not None else hi
+        mask = None
+        if lo is not None:
+            mask = x >= lo
+        if hi is not None:
+            m = x <= hi
+            mask = m if mask is None else mask & m
+        from .arithmetic import where
+        need = ctx.needs_input_grad
+        gx = where(mask, g, 0.0) if need[0] else None
+        glo = where(x < lo, g, 0.0) if need[1] else None
+        ghi = where(x > hi, g, 0.0) if need[2] else None
+        return gx, glo, ghi
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to ``[min, max]``; the gradient passes where the input is inside.
+
+    Example::
+
+        >>> gg.clamp(gg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return Clamp.apply(input, min, None)
+
+
+def clamp_max(input, max):
+    return Clamp.apply(input, None, max)
+
+
+def _predicate(fn_name):
+    def op(input):
+        return _make(getattr(get_array_module(input._data), fn_name)(input._data))
+    op.__name__ = fn_name
+    op.__doc__ = f"Elementwise ``{fn_name}`` as a bool tensor."
+    return op
+
+
+isnan = _predicate("isnan")
+isinf = _predicate("isinf")
+isfinite = _predicate("isfinite")
+signbit = _predicate("signbit")
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    from ..autograd.grad_mode import no_grad
+    xp = get_array_module(input._data)
+    return _make(xp.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+
+
+absolute = abs
+
+register_methods(
+    exp=exp, exp2=exp2, expm1=expm1, log=log, log1p=log1p, log2=log2, log10=log10, sqrt=sqrt,
+    rsqrt=rsqrt, square=square, reciprocal=reciprocal, sin=sin, cos=cos, tan=tan, asin=asin,
+    arcsin=asin, acos=acos, arccos=acos, atan=atan, arctan=atan, sinh=sinh, cosh=cosh,
+    tanh=tanh, sigmoid=sigmoid, relu=relu, abs=abs, absolute=abs, __abs__=abs, sign=sign,
+    floor=floor, ceil=ceil, round=round, trunc=trunc, fix=trunc, frac=frac, clamp=clamp,
+    clip=clamp, clamp_min=clamp_min, clamp_max=clamp_max, erf=erf, isnan=isnan, isinf=isinf,
+    isfinite=isfinite, nan_to_num=nan_to_num, signbit=signbit,
+)
