@@ -92,6 +92,7 @@ def is_available():
 
     Example::
 
+        >>> import gpugrad as gg
         >>> gg.cuda.is_available()
         False
     """
@@ -110,6 +111,7 @@ def device_count():
 
     Example::
 
+        >>> import gpugrad as gg
         >>> gg.cuda.device_count()
         0
     """
@@ -119,11 +121,11 @@ def device_count():
 
 
 def _require():
+    """Raise unless CUDA is usable: the install hint without CuPy, else why not."""
     if not is_available():
-        _cupy()     # raises the install hint where CuPy is missing
+        _cupy()
         raise RuntimeError(f"CUDA is not available: CuPy is installed but cannot use a GPU "
                            f"({_why_not})")
-    return _cupy()
 
 
 def current_device():
@@ -134,7 +136,8 @@ def current_device():
         >>> gg.cuda.current_device()   # doctest: +SKIP
         0
     """
-    return _require().cuda.runtime.getDevice()
+    _require()
+    return _cupy().cuda.runtime.getDevice()
 
 
 def _index(device):
@@ -156,9 +159,8 @@ def synchronize(device=None):
 
         >>> gg.cuda.synchronize("cuda:0")   # doctest: +SKIP
     """
-    cp = _require()
-    with cp.cuda.Device(_index(device)) as dev:
-        dev.synchronize()
+    _require()
+    _cupy().cuda.Device(_index(device)).synchronize()
 
 
 def _reset():
