@@ -54,3 +54,10 @@ def is_floating_point(input):
 
 
 __version__ = "0.1.0"
+from .interop import from_dlpack  # noqa: E402,F401
+from . import optim, utils  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401
+from . import nn  # noqa: E402,F401
+from .memory import (memory_allocated, max_memory_allocated,  # noqa: E402,F401
+                     reset_peak_memory_stats, memory_stats)
+from . import memory  # noqa: E402,F401

@@ -1,0 +1,808 @@
+"""Activations and the other functional forms behind gpugrad.nn's layers.
+
+Elementwise activations run the fused kernels of ``kernels/activation.toml`` both ways. Each
+backward kernel is a Function of its own whose backward is written in gpugrad ops, so
+``create_graph=True`` works. Every op saves the cheapest thing its derivative reads: the
+output where the derivative is a function of it, a bool mask for dropout, nothing of an input
+whose partner needs no gradient (linear).
+
+Example::
+
+    >>> import gpugrad.nn.functional as F
+    >>> F.gelu(gg.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.8413])
+"""
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import _tls, no_grad
+from ..backend import device_of, get_array_module
+from ..backend.kernels import SPECS, launch
+from ..random import _generator_for
+from ..tensor import _make, _wrap_dim
+from ._util import register_methods
+from .arithmetic import where
+from .indexing import GetItem, IndexAddIntoZeros
+from .linalg import matmul
+from .unary import relu, sigmoid, tanh
+
+__all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu",
+           "silu", "mish", "softplus", "hardtanh", "hardtanh_", "relu6", "hardsigmoid",
+           "hardswish", "logsigmoid", "softsign", "tanhshrink", "prelu", "sigmoid", "tanh",
+           "softmax", "log_softmax", "softmin", "dropout", "dropout1d", "dropout2d",
+           "dropout3d", "feature_dropout", "linear", "bilinear", "embedding", "one_hot", "pad",
+           "normalize", "cosine_similarity"]
+
+
+def check_float(name, x):
+    """PyTorch's error for an op that has no integer kernel."""
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}\" not implemented for '{torch_type_name(x.dtype)}'")
+
+
+def _run(name, *args):
+    """launch(name, ...), through float32 for float16 arrays where the kernel lacks float16."""
+    x = args[0]
+    if x.dtype == np.float16 and "float16" not in SPECS[name].dtypes:
+        up = [a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+              for a in args]
+        out = launch(name, *up)
+        return out.astype(np.float16)
+    return launch(name, *args)
+
+
+def _inplace(input, fn, *args):
+    """Run ``fn(input, *args)`` as an in-place update of input (PyTorch's ``inplace=True``)."""
+    from .copy import (_Method, _adopt_history, _check_inplace, _inplace_on_view,
+                       _protect_saved, _snapshot, _write)
+    _check_inplace(input)
+    if not (_tls.grad_enabled and input._requires_grad):
+        with no_grad():
+            result = fn(input, *args)
+        _write(input, result._data)
+        return input
+    if input._base is not None:
+        return _inplace_on_view(input, input._base, _Method(fn, args, {}), ())
+    snap = _snapshot(input)
+    result = fn(snap, *args)
+    _protect_saved(result, snap)
+    _write(input, result._data)
+    _adopt_history(input, result)
+    return input
+
+
+# ------------------------------------------------------------------ fused pointwise activations
+def _pointwise(name, fwd, bwd, second=None, save_output=None):
+    """A Function pair: ``y = fwd(x, *params)`` and its backward ``bwd(g, s, *params)``.
+
+    ``s`` is the output when ``save_output(*params)`` says the derivative can be read from
+    it, else the input. ``second(G, g, s, *params)`` is the gradient of the backward with
+    respect to ``s`` (None: zero almost everywhere), written in gpugrad ops.
+    """
+    def forward(ctx, x, *params):
+        check_float(name, x)
+        y = _run(fwd, x, *params)
+        ctx.params = params
+        ctx.save_for_backward(y if save_output and save_output(*params) else x)
+        return y
+
+    def backward(ctx, g):
+        s, = ctx.saved_tensors
+        return (grad_cls.apply(g, s, *ctx.params),) + (None,) * len(ctx.params)
+
+    def grad_forward(ctx, g, s, *params):
+        ctx.params = params
+        keep_g = second is not None and ctx.needs_input_grad[1]
+        ctx.save_for_backward(g if keep_g else None, s)
+        return _run(bwd, g, s, *params)
+
+    def grad_backward(ctx, gg_):
+        g, s = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        dg = grad_cls.apply(gg_, s, *ctx.params) if need[0] else None
+        ds = second(gg_, g, s, *ctx.params) if need[1] and second is not None else None
+        return (dg, ds) + (None,) * len(ctx.params)
+
+    attrs = {"_array_forward": True, "_builtin": True}
+    cls = type(name, (Function,), dict(attrs, forward=staticmethod(forward),
+                                       backward=staticmethod(backward)))
+    grad_cls = type(name + "Backward", (Function,), dict(
+        attrs, forward=staticmethod(grad_forward), backward=staticmethod(grad_backward)))
+    return cls
+
+
+def _elu_second(G, g, x, alpha, scale, input_scale):
+    # Clamped so that the unselected branch stays finite (no inf * 0 in higher orders).
+    curve = (x.clamp_max(0.0) * input_scale).exp() * (input_scale * input_scale * alpha * scale)
+    return where(x <= 0, G * g * curve, 0.0)
+
+
+def _gelu_second(G, g, x):
+    pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+    return G * g * pdf * (2 - x * x)
+
+
+_K, _C = math.sqrt(2 / math.pi), 0.044715
+
+
+def _gelu_tanh_second(G, g, x):
+    x2 = x * x
+    t = ((x + _C * x2 * x) * _K).tanh()
+    du = (1 + 3 * _C * x2) * _K
+    return G * g * (1 - t * t) * (du + 3 * _C * _K * x2 - x * t * du * du)
+
+
+def _silu_second(G, g, x):
+    s = sigmoid(x)
+    return G * g * s * (1 - s) * (2 + x * (1 - 2 * s))
+
+
+def _softplus_second(G, g, x, beta, threshold):
+    s = sigmoid(x * beta)
+    return where(x * beta > threshold, 0.0, G * g * s * (1 - s) * beta)
+
+
+LeakyRelu = _pointwise("LeakyRelu", "leaky_relu_fwd", "leaky_relu_bwd",
+                       save_output=lambda slope: slope >= 0)
+Elu = _pointwise("Elu", "elu_fwd", "elu_bwd", _elu_second)
+Gelu = _pointwise("Gelu", "gelu_fwd", "gelu_bwd", _gelu_second)
+GeluTanh = _pointwise("GeluTanh", "gelu_tanh_fwd", "gelu_tanh_bwd", _gelu_tanh_second)
+Silu = _pointwise("Silu", "silu_fwd", "silu_bwd", _silu_second)
+Softplus = _pointwise("Softplus", "softplus_fwd", "softplus_bwd", _softplus_second)
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _maybe_inplace(input, inplace, fn, *args):
+    return _inplace(input, fn, *args) if inplace else fn(input, *args)
+
+
+def relu_(input):
+    """In-place :func:`relu`."""
+    return input.relu_()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where positive, else ``negative_slope * x``.
+
+    Example::
+
+        >>> F.leaky_relu(gg.tensor([-1.0, 2.0]), 0.1)
+        tensor([-0.1000,  2.0000])
+    """
+    return _maybe_inplace(input, inplace, LeakyRelu.apply, float(negative_slope))
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``x`` where positive, else ``alpha * (exp(x) - 1)``."""
+    return _maybe_inplace(input, inplace, Elu.apply, float(alpha), 1.0, 1.0)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    """Scaled ELU with the self-normalising constants."""
+    return _maybe_inplace(input, inplace, Elu.apply, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    return _maybe_inplace(input, inplace, Elu.apply, float(alpha), 1.0, 1.0 / alpha)
+
+
+def gelu(input, approximate="none"):
+    """``x * Phi(x)``; ``approximate='tanh'`` uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return (Gelu if approximate == "none" else GeluTanh).apply(input)
+
+
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (swish)."""
+    return _maybe_inplace(input, inplace, Silu.apply)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))``."""
+    return _maybe_inplace(input, inplace, lambda x: x * tanh(softplus(x)))
+
+
+# ------------------------------------------------------------------ composite activations
+class Hardtanh(Function):
+    """``clamp(x, min_val, max_val)``; the gradient passes strictly inside, as torch's."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        check_float("hardtanh", x)
+        y = get_array_module(x).clip(x, lo, hi).astype(x.dtype, copy=False)
+        # lo < y < hi exactly where lo < x < hi: the output is all backward needs.
+        ctx.bounds = (lo, hi)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return where((y > lo) & (y < hi), g, 0.0), None, None
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clamp to ``[min_val, max_val]``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, inplace, Hardtanh.apply, float(min_val), float(max_val))
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    """``min(max(0, x), 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """``relu6(x + 3) / 6``."""
+    return _maybe_inplace(input, inplace, lambda x: Hardtanh.apply(x + 3.0, 0.0, 6.0) / 6.0)
+
+
+def hardswish(input, inplace=False):
+    """``x * relu6(x + 3) / 6``."""
+    return _maybe_inplace(input, inplace,
+                          lambda x: x * Hardtanh.apply(x + 3.0, 0.0, 6.0) / 6.0)
+
+
+class LogSigmoid(Function):
+    """``log(sigmoid(x))`` computed as ``min(x, 0) - log1p(exp(-|x|))``: never overflows."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x):
+        check_float("log_sigmoid_forward", x)
+        xp = get_array_module(x)
+        ctx.save_for_backward(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * sigmoid(-x)
+
+
+def logsigmoid(input):
+    """``log(1 / (1 + exp(-x)))``, stable for large ``|x|``."""
+    return LogSigmoid.apply(input)
+
+
+def softsign(input):
+    """``x / (1 + |x|)``."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """``x - tanh(x)``."""
+    return input - tanh(input)
+
+
+def prelu(input, weight):
+    """Leaky ReLU with a learned slope per channel (dim 1), or one shared slope."""
+    if weight.numel() != 1:
+        shape = [1] * input.ndim
+        shape[1 if input.ndim > 1 else 0] = weight.numel()
+        weight = weight.reshape(shape)
+    return where(input > 0, input, weight * input)
+
+
+# ------------------------------------------------------------------ softmax
+def _softmax_dim(name, ndim, dim, stacklevel):
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_axis(x, dim):
+    """The array axis, and the dim backward reduces over (None for a 0-d input)."""
+    if x.ndim == 0:
+        _wrap_dim(dim, 0)
+        return None, None
+    d = _wrap_dim(dim, x.ndim)
+    return d, d
+
+
+class Softmax(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        check_float("softmax_lastdim_kernel_impl", x)
+        xp = get_array_module(x)
+        axis, ctx.dim = _softmax_axis(x, dim)
+        if x.size == 0:
+            y = x.copy()
+        else:
+            # Shifting by the max keeps exp in range for any magnitude.
+            y = xp.asarray(x - x.max(axis=axis, keepdims=True))    # 0-d: NumPy gives a scalar
+            xp.exp(y, out=y)
+            y /= y.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        gy = g * y
+        return gy - y * gy.sum(ctx.dim, keepdim=True), None
+
+
+class LogSoftmax(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        check_float("log_softmax_lastdim_kernel_impl", x)
+        xp = get_array_module(x)
+        axis, ctx.dim = _softmax_axis(x, dim)
+        if x.size == 0:
+            y = x.copy()
+        else:
+            y = xp.asarray(x - x.max(axis=axis, keepdims=True))    # 0-d: NumPy gives a scalar
+            y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``exp(x) / sum(exp(x))`` along ``dim``, stable for large magnitudes.
+
+    Example::
+
+        >>> F.softmax(gg.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    dim = _softmax_dim("softmax", input.ndim, dim, _stacklevel)
+    return Softmax.apply(input if dtype is None else input.to(dtype), dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``x - logsumexp(x)`` along ``dim``, stable for large magnitudes."""
+    dim = _softmax_dim("log_softmax", input.ndim, dim, _stacklevel)
+    return LogSoftmax.apply(input if dtype is None else input.to(dtype), dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-x)`` along ``dim``."""
+    dim = _softmax_dim("softmin", input.ndim, dim, _stacklevel)
+    return Softmax.apply(-(input if dtype is None else input.to(dtype)), dim)
+
+
+# ------------------------------------------------------------------ dropout
+class Dropout(Function):
+    """Zero elements with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    ``noise_shape`` broadcasts against the input (whole channels for dropout2d). Saves only
+    the bool keep-mask, never the input.
+    """
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, p, noise_shape):
+        check_float("dropout", x)
+        xp = get_array_module(x)
+        scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
+        if p >= 1:
+            u = xp.zeros(noise_shape, x.dtype)      # no draw needed: nothing is kept
+        else:
+            gen = _generator_for(device_of(x))
+            draw = np.float32 if x.dtype == np.float16 else x.dtype
+            u = gen._draw("rand", noise_shape, draw).astype(x.dtype, copy=False)
+        if tuple(noise_shape) == x.shape:
+            mask, y = launch("dropout_fwd", x, u, p, scale)
+        else:
+            mask = u >= x.dtype.type(p)
+            y = launch("dropout_bwd", x, mask, scale)   # the same x * (mask ? scale : 0)
+        ctx.scale = scale
+        ctx.save_for_backward(mask)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        mask, = ctx.saved_tensors
+        return DropoutBackward.apply(g, mask, ctx.scale), None, None
+
+
+class DropoutBackward(Function):
+    """``g * (mask ? scale : 0)`` as one fused kernel; linear in g, so its own gradient too."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, g, mask, scale):
+        ctx.scale = scale
+        ctx.save_for_backward(mask)
+        return launch("dropout_bwd", g, mask, scale)
+
+    @staticmethod
+    def backward(ctx, gg_):
+        mask, = ctx.saved_tensors
+        return DropoutBackward.apply(gg_, mask, ctx.scale), None, None
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Randomly zero elements with probability ``p`` while training; identity otherwise.
+
+    Draws from gpugrad's default generator for the input's device (``gg.manual_seed``).
+
+    Example::
+
+        >>> F.dropout(gg.ones(4), p=0.5, training=False)
+        tensor([1., 1., 1., 1.])
+    """
+    _check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    return _maybe_inplace(input, inplace, Dropout.apply, float(p), input.shape)
+
+
+def feature_dropout(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels (dim 1) of a batched input with probability ``p``."""
+    _check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    noise = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _maybe_inplace(input, inplace, Dropout.apply, float(p), noise)
+
+
+def _channel_dropout(name, spatial, input, p, training, inplace):
+    nd = input.ndim
+    batched = nd == spatial + 2
+    if name == "dropout1d" and nd not in (2, 3):
+        raise RuntimeError("dropout1d: Expected 2D or 3D input, but received a {}D input. Note "
+                           "that dropout1d exists to provide channel-wise dropout on inputs "
+                           "with 1 spatial dimension, a channel dimension, and an optional "
+                           "batch dimension (i.e. 2D or 3D inputs).".format(nd))
+    if name == "dropout2d" and nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise"
+                      " 1D dropout behavior is desired - input is interpreted as shape (N, C, L),"
+                      " where C is the channel dim. This behavior will change in a future release"
+                      " to interpret the input as one without a batch dimension, i.e. shape (C, "
+                      "H, W). To maintain the 1D channel-wise dropout behavior, please switch to "
+                      "using dropout1d instead.", UserWarning, stacklevel=3)
+        batched = True
+    elif nd not in (spatial + 1, spatial + 2):
+        warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will "
+                      f"result in an error in a future release. To retain the behavior and "
+                      f"silence this warning, please use dropout instead. Note that {name} "
+                      f"exists to provide channel-wise dropout on inputs with {spatial} spatial "
+                      f"dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                      f"{spatial + 1}D or {spatial + 2}D inputs).", UserWarning, stacklevel=3)
+        batched = True
+    if batched:
+        return feature_dropout(input, p, training, inplace)
+    _check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    noise = (input.shape[0],) + (1,) * (nd - 1)
+    return _maybe_inplace(input, inplace, Dropout.apply, float(p), noise)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an ``(N, C, L)`` or ``(C, L)`` input."""
+    return _channel_dropout("dropout1d", 1, input, p, training, inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an ``(N, C, H, W)`` or ``(C, H, W)`` input."""
+    return _channel_dropout("dropout2d", 2, input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input."""
+    return _channel_dropout("dropout3d", 3, input, p, training, inplace)
+
+
+# ------------------------------------------------------------------ linear layers
+_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+
+
+def torch_type_name(npd):
+    """PyTorch's scalar type name of a dtype (Float, Long, ...), for error messages."""
+    return _TORCH_NAMES.get(np.dtype(npd).name, np.dtype(npd).name)
+
+
+class Linear(Function):
+    """``x @ W.T + b``; keeps x only if W needs a gradient and W only if x does."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        k = x.shape[-1] if x.ndim else 1
+        if x.ndim == 0 or w.ndim != 2 or k != w.shape[1]:
+            rows = x.size // k if x.ndim and k else 1
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                               f"{w.shape[-1]}x{w.shape[0]})")
+        if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+            other = w.dtype if x.dtype != w.dtype else b.dtype
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                               f"{torch_type_name(x.dtype)} and {torch_type_name(other)}")
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        out_f = g.shape[-1]
+        gx = matmul(g, w) if need[0] else None
+        gw = gb = None
+        if need[1] or need[2]:
+            g2 = g.reshape(-1, out_f)
+            if need[1]:
+                gw = matmul(g2.t(), x.reshape(-1, x.shape[-1]))
+            if need[2]:
+                gb = g2.sum(0)
+        return gx, gw, gb
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``.
+
+    Example::
+
+        >>> F.linear(gg.ones(2, 3), gg.ones(4, 3)).shape
+        gpugrad.Size([2, 4])
+    """
+    return Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = x1 @ weight[o] @ x2 + bias[o]`` for ``weight`` of shape (out, in1, in2)."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape)} and {list(input2.shape)}")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {in2}")
+    lead = tuple(input1.shape[:-1])
+    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
+    # (B, in1) @ (in1, out * in2), then contract in2 against x2.
+    t = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
+    y = (t * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(lead + (out_f,))
+
+
+# ------------------------------------------------------------------ embedding, one_hot
+class Embedding(Function):
+    """Rows of ``weight`` at ``indices``; the padding row gets no gradient."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq):
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= weight.shape[0]):
+            raise IndexError("index out of range in self")
+        ctx.w_shape, ctx.pad, ctx.freq = weight.shape, padding_idx, scale_grad_by_freq
+        ctx.save_for_backward(idx)
+        return weight[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, = ctx.saved_tensors
+        ix = idx._data
+        if ctx.pad is not None and ctx.pad >= 0:
+            g = where((idx == ctx.pad).unsqueeze(-1), 0.0, g)
+        if ctx.freq:
+            xp = get_array_module(ix)
+            counts = xp.bincount(ix.reshape(-1), minlength=ctx.w_shape[0])[ix]
+            g = g / _make(counts.astype(g._data.dtype)[..., None])
+        return IndexAddIntoZeros.apply(g, (ix,), ctx.w_shape, True), None, None, None
+
+
+def _embedding_renorm_(weight, idx, max_norm, norm_type):
+    """Shrink the rows used by ``idx`` to norm ``max_norm``, in place and unrecorded."""
+    xp = get_array_module(weight._data)
+    rows = xp.unique(idx._data.reshape(-1))
+    w = weight._data
+    sel = w[rows]
+    norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    scale = xp.where(big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+    w[rows] = sel * scale[:, None]
+    weight._version[0] += 1
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of ``weight`` (num_embeddings, dim) at the integer ``input``.
+
+    Example::
+
+        >>> F.embedding(gg.tensor([1]), gg.eye(3)).tolist()
+        [[0.0, 1.0, 0.0]]
+    """
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
+            padding_idx = weight.size(0) + padding_idx
+    if input._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"{input.type()} instead (while checking arguments for embedding)")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq)
+
+
+def one_hot(tensor, num_classes=-1):
+    """An int64 tensor with a trailing dimension of ``num_classes``, 1 at each class.
+
+    Example::
+
+        >>> F.one_hot(gg.tensor([0, 2])).tolist()
+        [[1, 0, 0], [0, 0, 1]]
+    """
+    ix = tensor._data
+    if ix.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    xp = get_array_module(ix)
+    if num_classes == -1:
+        if ix.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(ix.max()) + 1
+    if ix.size:
+        if int(ix.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(ix.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return _make((ix[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+# ------------------------------------------------------------------ pad
+class ConstantPadNd(Function):
+    """``x`` placed inside a block filled with ``value``; the gradient is the inner block."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        xp = get_array_module(x)
+        shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
+        out = xp.full(shape, value, dtype=x.dtype)
+        ctx.region = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, widths))
+        out[ctx.region] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.region], None, None
+
+
+def _pad_index(xp, n, lo, hi, mode):
+    i = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        return (n - 1) - xp.abs((n - 1) - xp.abs(i))
+    if mode == "replicate":
+        return xp.clip(i, 0, n - 1)
+    return i % n                                     # circular
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
+
+    Modes ``constant`` (negative widths crop), ``reflect``, ``replicate`` and ``circular``.
+
+    Example::
+
+        >>> F.pad(gg.tensor([[1.0, 2.0]]), (1, 1)).tolist()
+        [[0.0, 1.0, 2.0, 0.0]]
+    """
+    pad = [int(p) for p in pad]
+    nd = input.ndim
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    k = len(pad) // 2
+    if k > nd:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{nd}")
+    widths = [(0, 0)] * (nd - k) + [(pad[2 * j], pad[2 * j + 1]) for j in reversed(range(k))]
+    if mode == "constant":
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in
+                     zip(input.shape, widths))
+        x = input[crop] if any(lo < 0 or hi < 0 for lo, hi in widths) else input
+        pos = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
+        return ConstantPadNd.apply(x, pos, 0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if k not in (1, 2, 3) or nd not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor.\nSupported "
+            "combinations for non-constant padding:\n  - 2D or 3D input: padding size = 2 (pads "
+            "last dimension)\n  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    xp = input._array_module
+    idx = [slice(None)] * (nd - k)
+    for j, d in enumerate(range(nd - k, nd)):
+        n, (lo, hi) = input.shape[d], widths[d]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({lo}, {hi}) at dimension "
+                               f"{d} of input {list(input.shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        view = [1] * k
+        view[j] = -1
+        idx.append(_pad_index(xp, n, lo, hi, mode).reshape(view))
+    # A gather by index arrays: its backward scatter-adds, and is differentiable again.
+    return GetItem.apply(input, tuple(idx), True)
+
+
+# ------------------------------------------------------------------ normalize, cosine
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p, eps)`` along ``dim``."""
+    return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms clamped to eps)."""
+    def unit(x):
+        n = x.norm(2, dim, keepdim=True)
+        # torch clamps the norm in place under no_grad: the value is clamped, the
+        # gradient flows as if it were not.
+        nd = n.detach()
+        return x / (n + (nd.clamp_min(eps) - nd))
+    return (unit(x1) * unit(x2)).sum(dim)
+
+
+register_methods(
+    softmax=lambda self, dim, dtype=None: softmax(self, dim, dtype=dtype),
+    log_softmax=lambda self, dim, dtype=None: log_softmax(self, dim, dtype=dtype),
+)
