@@ -68,7 +68,8 @@ def to_numpy_dtype(d):
     if type(d) is dtype:
         return d.np_dtype
     if d is builtins_float:
-        return _default_float.np_dtype
+        # As in PyTorch, ``dtype=float`` means double, whatever the default dtype.
+        return np.dtype(np.float64)
     if d is builtins_int:
         return np.dtype(np.int64)
     if d is builtins_bool:
@@ -104,48 +105,95 @@ def set_default_dtype(d):
     _default_float = d
 
 
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+# PyTorch's scalar-type names, for error messages ("Float", "Long", ...).
+_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+                "bool": "Bool"}
+
+
+def torch_name(npd):
+    """PyTorch's name for a NumPy dtype's scalar type (``Float`` for float32)."""
+    return _TORCH_NAMES[np.dtype(npd).name]
+
+
+_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+              "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+              "uint8": "unsigned char", "bool": "bool"}
+
+
+def cpp_name(npd):
+    """PyTorch's C++ name of a NumPy dtype's scalar type (``long int`` for int64)."""
+    return _CPP_NAMES[np.dtype(npd).name]
+
+
+def _promote_np(a, b):
+    """PyTorch's promotion table for two NumPy dtypes: unlike NumPy, an integer and a float
+    give the float (int32 + float16 is float16, not float64)."""
+    if a == b:
+        return a
+    ka, kb = a.kind, b.kind
+    if ka == "b":
+        return b
+    if kb == "b":
+        return a
+    if ka == "f" and kb != "f":
+        return a
+    if kb == "f" and ka != "f":
+        return b
+    return np.promote_types(a, b)
 
 
 def promote_types(a, b):
-    """PyTorch's promotion of two dtypes (no value-based rules)."""
-    return _BY_NP[np.promote_types(to_numpy_dtype(a), to_numpy_dtype(b))]
+    """PyTorch's promotion of two dtypes (no value-based rules).
+
+    Example::
+
+        >>> gg.promote_types(gg.int32, gg.float16)
+        gpugrad.float16
+    """
+    return _BY_NP[_promote_np(to_numpy_dtype(a), to_numpy_dtype(b))]
+
+
+def _combine_categories(higher, lower):
+    # c10's combine_categories: a lower-priority group only matters when it is of a higher
+    # category (bool < integer < floating); then the two promote.
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return _promote_np(higher, lower)
+    return higher
 
 
 def result_type(*operands):
     """The NumPy dtype of an op on tensors and Python scalars, by PyTorch's rules.
 
     Dimensioned tensors outrank zero-dim tensors, which outrank Python scalars; a lower group
-    only matters when it is of a higher category (bool < integer < floating).
+    only matters when it is of a higher category (bool < integer < floating), and a Python
+    float then counts as the default float dtype.
     Operands are arrays (tensor data, already unwrapped) or Python numbers.
     """
     dim_t = zero_t = scalar = None
     for op in operands:
-        if isinstance(op, np.ndarray) or hasattr(op, "dtype") and hasattr(op, "ndim"):
+        if hasattr(op, "dtype") and hasattr(op, "ndim"):
             d = op.dtype
             if op.ndim:
-                dim_t = d if dim_t is None else np.promote_types(dim_t, d)
+                dim_t = d if dim_t is None else _promote_np(dim_t, d)
             else:
-                zero_t = d if zero_t is None else np.promote_types(zero_t, d)
+                zero_t = d if zero_t is None else _promote_np(zero_t, d)
         else:
             if isinstance(op, _b.bool):
-                d = np.dtype(np.bool_)
+                d = _NP_BOOL
             elif isinstance(op, _b.int):
-                d = np.dtype(np.int64)
+                d = _NP_INT64
             elif isinstance(op, _b.float):
                 d = _default_float.np_dtype
             else:
                 raise TypeError(f"unsupported operand type {type(op).__name__}")
-            if scalar is None or _KIND_RANK[d.kind] > _KIND_RANK[scalar.kind]:
-                scalar = d
-    result = None
-    for group in (dim_t, zero_t, scalar):
-        if group is None:
-            continue
-        if result is None:
-            result = group
-        elif _KIND_RANK[group.kind] > _KIND_RANK[result.kind]:
-            # A higher category from a lower group: its default-width dtype for scalars,
-            # its own dtype for zero-dim tensors.
-            result = _default_float.np_dtype if (group is scalar and group.kind == "f") else group
-    return result
+            scalar = d if scalar is None else _promote_np(scalar, d)
+    return _combine_categories(dim_t, _combine_categories(zero_t, scalar))
+
+
+_NP_BOOL = np.dtype(np.bool_)
+_NP_INT64 = np.dtype(np.int64)

@@ -18,6 +18,7 @@ from . import dtypes as _dt
 from .autograd.grad_mode import _tls
 from .autograd.graph import AccumulateGrad, add_hook
 from .backend import device_of, get_array_module
+from .memory._counters import track as _memory_track  # memory accounting (gpugrad/memory)
 
 __all__ = ["Tensor", "Size"]
 
@@ -27,7 +28,7 @@ _NONLEAF_GRAD_WARNING = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-    "instead. See github.com/pytorch/pytorch/pull/30531 for more informations.")
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class Size(tuple):
@@ -54,12 +55,16 @@ def _make(data, requires_grad=False):
     t._data = data
     t._requires_grad = requires_grad
     t._grad = None
-    t.grad_fn = None
+    t._grad_fn = None
     t._output_nr = 0
     t._version = [0]
     t._base = None
     t._inference = _tls.inference
     t._extra = None
+    # Memory accounting: count the storage's owner (gpugrad/memory/_counters.py). Owners
+    # under 1 KiB are skipped there; a view may hold a big owner, so views always go in.
+    if data.nbytes >= 1024 or data.base is not None:
+        _memory_track(data)
     return t
 
 
@@ -70,7 +75,7 @@ class Tensor:
     ``Tensor(array)`` wraps an existing array.
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version",
                  "_base", "_inference", "_extra", "__weakref__")
     # Makes NumPy defer to our reflected operators (np.float32(2) * t gives a Tensor).
     __array_priority__ = 1000
@@ -90,10 +95,12 @@ class Tensor:
     # ---------------------------------------------------------------- storage and metadata
     @property
     def data(self):
-        """This tensor's storage as a new tensor with no history (as ``torch.Tensor.data``)."""
-        t = _make(self._data)
-        t._version = self._version
-        return t
+        """This tensor's storage as a new tensor with no history (as ``torch.Tensor.data``).
+
+        Unlike :meth:`detach`, changes made through it are hidden from autograd (it has its own
+        version counter), as in PyTorch.
+        """
+        return _make(self._data)
 
     @data.setter
     def data(self, value):
@@ -182,10 +189,16 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        self.requires_grad_(value)
+        # PyTorch words this error differently from requires_grad_()'s.
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can "
+                                       "require gradients")
 
     def requires_grad_(self, requires_grad=True):
         """Set whether autograd records ops on this leaf; returns self."""
+        return self._set_requires_grad(requires_grad, "only Tensors of floating point dtype "
+                                                      "can require gradients")
+
+    def _set_requires_grad(self, requires_grad, dtype_error):
         requires_grad = bool(requires_grad)
         if self.grad_fn is not None:
             if requires_grad:
@@ -195,13 +208,31 @@ class Tensor:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(dtype_error)
         if requires_grad and self._inference and not _tls.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                "InferenceMode is not allowed.")
         self._requires_grad = requires_grad
         return self
+
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (None for leaves).
+
+        A view whose base was changed in place since its node was recorded gets a node made
+        again from the base's new history, as PyTorch's views do.
+        """
+        if self._base is not None:
+            extra = self._extra
+            if extra is not None:
+                stamp = extra.get("view_version")
+                if stamp is not None and stamp != self._version[0]:
+                    _refresh_view(self, extra)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
 
     @property
     def is_leaf(self):
@@ -256,11 +287,14 @@ class Tensor:
         if extra.get("retains_grad"):
             return
         extra["retains_grad"] = True
-        node, nr = self.grad_fn, self._output_nr
+        self._attach_retain_grad()
+
+    def _attach_retain_grad(self):
+        # The engine fills .grad when it reaches this tensor's node (and output slot); an
+        # in-place op that gives the tensor a new node moves it there (see ops.inplace).
         import weakref
-        ref = weakref.ref(self)
-        hooks = node.__dict__.setdefault("_retain_grad_hooks", {})
-        hooks[nr] = ref
+        hooks = self._grad_fn.__dict__.setdefault("_retain_grad_hooks", {})
+        hooks[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
@@ -296,9 +330,14 @@ class Tensor:
 
     def detach_(self):
         """Make this tensor a leaf with no history, in place."""
-        if self._base is not None and self._base._requires_grad and _tls.grad_enabled:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
-        self.grad_fn = None
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in gpugrad/optim/optimizer.py as the solution.")
+        self._grad_fn = None
         self._requires_grad = False
         self._output_nr = 0
         return self
@@ -361,10 +400,13 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def _one_element(self, what):
-        if self._data.size != 1:
-            raise RuntimeError(f"{what} of Tensor with more than one value is ambiguous"
-                               if what == "Boolean value" else
-                               f"only one element tensors can be converted to Python scalars")
+        n = self._data.size
+        if n != 1:
+            if what == "Boolean value":
+                raise RuntimeError("Boolean value of Tensor with "
+                                   f"{'no values' if n == 0 else 'more than one value'} is "
+                                   "ambiguous")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()
 
     def __bool__(self):
@@ -397,7 +439,7 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.  If you were "
                                "attempting to deepcopy a module, this may be because of a "
-                               "torch.nn.utils.weight_norm usage, see "
+                               "gpugrad.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
         new = type(self).__new__(type(self), self._data.copy(),
                                  requires_grad=self._requires_grad) \
@@ -419,6 +461,20 @@ class Tensor:
         if self._data.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else repr(self)
+
+
+def _refresh_view(view, extra):
+    """Replay a view's making on its base so that its node sees the base's current history."""
+    prev = _tls.grad_enabled
+    _tls.grad_enabled = True
+    try:
+        regen = extra["view_fn"](view._base)
+    finally:
+        _tls.grad_enabled = prev
+    view._grad_fn = regen._grad_fn
+    view._output_nr = regen._output_nr
+    view._requires_grad = regen._requires_grad
+    extra["view_version"] = view._version[0]
 
 
 def _rebuild(array, device, requires_grad):

@@ -37,6 +37,7 @@ class BroadcastTo(Function):
     _array_forward = True
     _builtin = True
     _view_op = True
+    _node_name = "ExpandBackward0"
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -53,6 +54,7 @@ class Cast(Function):
     """``tensor.to(dtype)``; its gradient is cast back."""
     _array_forward = True
     _builtin = True
+    _node_name = "ToCopyBackward0"
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -80,6 +82,6 @@ def broadcast_shapes(*shapes):
                 if out[j] != 1 and out[j] != d:
                     raise RuntimeError(
                         f"The size of tensor a ({out[j]}) must match the size of tensor b ({d}) "
-                        f"at non-singleton dimension {i}")
+                        f"at non-singleton dimension {j}")
                 out[j] = d
     return tuple(out)

@@ -5,19 +5,35 @@ runs once all its consumers have handed it their gradients. Gradients are summed
 output, reduced to each input's shape and dtype here and nowhere else, passed through hooks,
 and added into leaves by their ``AccumulateGrad`` nodes. Saved tensors are released after a
 node runs unless ``retain_graph``.
+
+A failed call changes nothing it can avoid changing: saved tensors are checked (freed, or
+modified in place) before any node runs, and gradients reach ``.grad`` only once the whole
+walk has succeeded.
 """
+import gc
+import sys
+
 import numpy as np
 
-from .graph import AccumulateGrad, _anomaly
+from .broadcast import Cast, SumToShape
+from .graph import FREED_MESSAGE, AccumulateGrad, _anomaly, _inplace_message
 from .grad_mode import _tls
-from .broadcast import SumToShape, Cast
 
 __all__ = ["backward", "grad"]
 
+_getrefcount = sys.getrefcount
+
+
+_Tensor = None
+
 
 def _tensor_cls():
-    from ..tensor import Tensor
-    return Tensor
+    # Bound on first use (tensor.py imports this package).
+    global _Tensor
+    if _Tensor is None:
+        from ..tensor import Tensor
+        _Tensor = Tensor
+    return _Tensor
 
 
 def _as_tuple(x):
@@ -28,43 +44,63 @@ def _as_tuple(x):
     return (x,)
 
 
-def _root_edges(outputs, grad_outputs, create_graph, fn_name):
-    from ..tensor import _make
+def _make_grads(outputs, grad_outputs, create_graph):
+    """The root gradients, checked and made as PyTorch's ``_make_grads`` does."""
+    from ..tensor import Size, _make
     Tensor = _tensor_cls()
-    edges, grads = [], []
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"{fn_name}: got {len(grad_outputs)} tensors and "
-                           f"{len(outputs)} gradients")
+    grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):
-            raise TypeError(f"{fn_name}: expected a Tensor, got {type(out).__name__}")
-        if g is None:
-            if out._requires_grad and out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._requires_grad and out._data.dtype.kind != "f":
-                raise RuntimeError("grad can be implicitly created only for real scalar outputs"
-                                   f" but got {out.dtype!r}")
-            xp = out._array_module
-            g = _make(xp.ones_like(out._data))
-        else:
-            if not isinstance(g, Tensor):
-                g = _make(np.asarray(g, dtype=out._data.dtype))
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(out).__name__}")
+        if isinstance(g, Tensor):
             if g._data.shape != out._data.shape:
-                from ..tensor import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{Size(g._data.shape)!r} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)!r}.")
             if not create_graph:
                 g = g.detach()
+            if g._data.dtype != out._data.dtype:
+                g = Cast.apply(g, out._data.dtype)
+        elif g is None:
+            if out._requires_grad:
+                if out._data.size != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if out._data.dtype.kind != "f":
+                    raise RuntimeError("grad can be implicitly created only for real scalar "
+                                       f"outputs but got {out.dtype!r}")
+                g = _make(out._array_module.ones_like(out._data))
+        else:
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(g).__name__}")
+        grads.append(g)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    return grads
+
+
+def _root_edges(outputs, grad_outputs, create_graph):
+    grads = _make_grads(outputs, grad_outputs, create_graph)
+    edges = []
+    for i, out in enumerate(outputs):
         if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
         fn = out.grad_fn
         edges.append((fn, out._output_nr) if fn is not None else (out._grad_accumulator(), 0))
-        grads.append(g)
     return edges, grads
+
+
+def _input_edge(t):
+    Tensor = _tensor_cls()
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected Tensor as element of inputs, but got {type(t).__name__}")
+    if not t._requires_grad:
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    fn = t.grad_fn
+    return (fn, t._output_nr) if fn is not None else (t._grad_accumulator(), 0)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
@@ -79,30 +115,39 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     """
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
-    if retain_graph is None:
-        retain_graph = create_graph
-    edges, grads = _root_edges(tensors, grad_tensors, create_graph, "backward")
-    targets = None
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if len(inputs) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        targets = [_input_edge(t, "backward") for t in inputs]
-    captured = _execute(edges, grads, retain_graph, create_graph, targets, accumulate=True)
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges, grads = _root_edges(tensors, grad_tensors, create_graph)
+    if create_graph and not _warned_create_graph:
+        _warn_create_graph()
+    targets = None
     if inputs is not None:
-        for t, g in zip(inputs, captured):
-            if g is not None and t.grad_fn is not None:
-                _accumulate_into(t, g, create_graph, owned=False)
+        for t in inputs:
+            if isinstance(t, _tensor_cls()) and not t._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        targets = [_input_edge(t) for t in inputs]
+    _execute(edges, grads, retain_graph, create_graph, targets, inputs)
 
 
-def _input_edge(t, fn_name):
-    Tensor = _tensor_cls()
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{fn_name}: inputs must be Tensors, got {type(t).__name__}")
-    if not t._requires_grad:
-        raise RuntimeError("One of the differentiated Tensors does not require grad")
-    fn = t.grad_fn
-    return (fn, t._output_nr) if fn is not None else (t._grad_accumulator(), 0)
+_warned_create_graph = False
+
+
+def _warn_create_graph():
+    # PyTorch warns once per process: the parameter's .grad then holds a graph that points
+    # back at the parameter.
+    global _warned_create_graph
+    _warned_create_graph = True
+    import warnings
+    warnings.warn("Using backward() with create_graph=True will create a reference cycle "
+                  "between the parameter and its gradient which can cause a memory leak. We "
+                  "recommend using autograd.grad when creating the graph to avoid this. If you "
+                  "have to use this function, make sure to reset the .grad fields of your "
+                  "parameters to None after use to break the cycle and avoid the leak.",
+                  UserWarning, stacklevel=3)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -117,128 +162,146 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     if is_grads_batched:
         raise NotImplementedError("is_grads_batched=True is not supported")
-    single_input = not isinstance(inputs, (tuple, list))
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)
-    if allow_unused is None:
-        allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
-    edges, grads = _root_edges(outputs, grad_outputs, create_graph, "grad")
-    targets = [_input_edge(t, "grad") for t in inputs]
-    captured = _execute(edges, grads, retain_graph, create_graph, targets, accumulate=False)
+    edges, grads = _root_edges(outputs, grad_outputs, create_graph)
+    targets = [_input_edge(t) for t in inputs]
+    captured = _execute(edges, grads, retain_graph, create_graph, targets, None)
     result = []
-    for t, g in zip(inputs, captured):
+    for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
             if materialize_grads:
                 from ..tensor import _make
-                g = _make(t._array_module.zeros_like(t._data))
+                g = _make(t._array_module.zeros_like(t._data), create_graph)
         result.append(g)
     return tuple(result)
 
 
-def _execute(root_edges, root_grads, keep_graph, create_graph, targets, accumulate):
-    # 1. Find every node reachable from the roots and count the edges into each.
-    roots = []
-    for node, _ in root_edges:
-        if node not in roots:
-            roots.append(node)
+def _reachable(roots):
+    """Every node reachable from ``roots``, with the number of edges into each."""
     deps = {}
     seen = set(roots)
     stack = list(roots)
-    parents = {} if targets is not None else None
     while stack:
-        node = stack.pop()
-        for edge in node._next:
+        for edge in stack.pop()._next:
             if edge is None:
                 continue
             child = edge[0]
-            deps[child] = deps.get(child, 0) + 1
-            if parents is not None:
-                parents.setdefault(child, []).append(node)
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
+    return deps, seen
 
-    # 2. With targets, only nodes that lead to one of them need to run.
-    needed = None
-    captures = None
+
+def _ancestors(seen, targets):
+    """The nodes that must run to reach ``targets``: those with a target below them."""
+    parents = {}
+    for node in seen:
+        for edge in node._next:
+            if edge is not None:
+                parents.setdefault(edge[0], []).append(node)
+    needed = set()
+    frontier = [p for node, _ in targets for p in parents.get(node, ())]
+    while frontier:
+        node = frontier.pop()
+        if node not in needed:
+            needed.add(node)
+            frontier.extend(parents.get(node, ()))
+    return needed
+
+
+def _check_saved(nodes):
+    """Raise before anything runs if a node to be run lost its saved tensors or one of them
+    was modified in place since it was saved."""
+    for node in nodes:
+        if getattr(node, "_freed", False):
+            raise RuntimeError(FREED_MESSAGE)
+        saved = getattr(node, "_saved", None)
+        if saved:
+            for st in saved:
+                if st is not None and st.version_counter is not None and \
+                        st.version_counter[0] != st.version:
+                    raise RuntimeError(_inplace_message(st, node))
+
+
+def _execute(root_edges, root_grads, keep_graph, create_graph, targets, accumulate_inputs):
+    """Walk the graph from the roots.
+
+    Without ``targets``, gradients are accumulated into every leaf. With them, the gradient
+    arriving at each target edge is captured and returned, only nodes that lead to a target
+    run, and with ``accumulate_inputs`` (``backward(inputs=...)``) the captured gradients are
+    accumulated into those tensors.
+    """
+    roots = list(dict.fromkeys(node for node, _ in root_edges))
+    deps, seen = _reachable(roots)
+    needed = captures = None
     if targets is not None:
+        needed = _ancestors(seen, targets)
         captures = {}
         for i, key in enumerate(targets):
             captures.setdefault(key, []).append(i)
-        needed = set()
-        frontier = [node for node, _ in targets if node in seen]
-        while frontier:
-            node = frontier.pop()
-            if node in needed:
-                continue
-            needed.add(node)
-            frontier.extend(parents.get(node, ()))
+    _check_saved(seen if needed is None else needed)
     captured = [None] * (len(targets) if targets is not None else 0)
-
-    # 3. Seed the roots' buffers and walk.
-    delivery = _Delivery()
+    pending = []            # (tensor, grad, how): written to .grad after the walk succeeds
     buffers = {}
     for (node, nr), g in zip(root_edges, root_grads):
-        delivery.mark_shared(g._data)
-        _add_to_buffer(buffers, node, nr, g)
-    ready = [n for n in roots if deps.get(n, 0) == 0]
+        if g is not None:
+            _add_to_buffer(buffers, node, nr, g)
+    ready = [n for n in roots if n not in deps]
     prev_mode = _tls.grad_enabled
     _tls.grad_enabled = create_graph
+    # The walk makes and drops many short-lived objects while the whole graph is alive; the
+    # cyclic collector would rescan that graph again and again and can free none of it
+    # (graphs hold no cycles), so it waits until the walk is over.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
             out = None
             if grads is not None:
-                out = _run_node(node, grads, keep_graph, create_graph, needed, captures,
-                                captured, accumulate, delivery)
-            next_edges = node._next
-            for i, edge in enumerate(next_edges):
+                out = _run_node(node, grads, keep_graph, needed, captures, captured, pending)
+            for i, edge in enumerate(node._next):
                 if edge is None:
                     continue
                 child = edge[0]
                 if out is not None:
                     g = out[i]
                     if g is not None:
-                        delivery.mark(g._data)
                         _add_to_buffer(buffers, child, edge[1], g)
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
                     ready.append(child)
+        del grads, out, g
+        if accumulate_inputs is not None:
+            for t, g in zip(accumulate_inputs, captured):
+                if g is not None:
+                    pending.append((t, g, _LEAF))
+        for t, g, how in pending:
+            how(t, g, create_graph)
     finally:
         _tls.grad_enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
     return captured
-
-
-class _Delivery:
-    """Which gradient arrays may be held elsewhere, so a leaf must copy instead of adopt."""
-
-    __slots__ = ("once", "shared")
-
-    def __init__(self):
-        self.once = set()
-        self.shared = set()
-
-    def mark(self, array):
-        key = id(array)
-        if key in self.once:
-            self.shared.add(key)
-        else:
-            self.once.add(key)
-
-    def mark_shared(self, array):
-        self.shared.add(id(array))
-
-    def owned(self, array):
-        return array.base is None and id(array) not in self.shared
 
 
 def _add_to_buffer(buffers, node, nr, g):
@@ -249,11 +312,9 @@ def _add_to_buffer(buffers, node, nr, g):
     buf[nr] = g if prev is None else prev + g
 
 
-def _run_node(node, grads, keep_graph, create_graph, needed, captures, captured, accumulate,
-              delivery):
+def _run_node(node, grads, keep_graph, needed, captures, captured, pending):
     if type(node) is AccumulateGrad:
-        _run_accumulate(node, grads[0], create_graph, needed, captures, captured, accumulate,
-                        delivery)
+        _run_accumulate(node, grads[0], needed, captures, captured, pending)
         return None
     d = node.__dict__
     hooks = d.get("_tensor_hooks")
@@ -269,13 +330,7 @@ def _run_node(node, grads, keep_graph, create_graph, needed, captures, captured,
         for nr, ref in retain.items():
             t = ref()
             if t is not None and grads[nr] is not None:
-                _accumulate_into(t, grads[nr], create_graph, owned=False)
-    pre = d.get("_pre_hooks")
-    if pre:
-        for h in list(pre.values()):
-            r = h(tuple(grads))
-            if r is not None:
-                grads = list(r)
+                pending.append((t, grads[nr], _RETAINED))
     if captures is not None:
         for nr in range(node._n_outputs):
             idx = captures.get((node, nr))
@@ -284,7 +339,14 @@ def _run_node(node, grads, keep_graph, create_graph, needed, captures, captured,
                     captured[i] = grads[nr]
         if node not in needed:
             return None
-    if node.materialize_grads and any(g is None for g in grads):
+    pre = d.get("_pre_hooks")
+    if pre:
+        for h in list(pre.values()):
+            r = h(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    # Only a multi-output node can be missing a gradient (the buffer was made by one).
+    if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
         grads = _materialize(node, grads)
     out = node._call_backward(grads)
     if type(out) is not tuple:
@@ -311,7 +373,7 @@ def _materialize(node, grads):
 
 
 def _validate(node, out):
-    Tensor = _tensor_cls()
+    Tensor = _Tensor or _tensor_cls()
     nexts = node._next
     n = len(nexts)
     if len(out) != n:
@@ -321,7 +383,6 @@ def _validate(node, out):
             raise RuntimeError(f"function {node.name()} returned an incorrect number of "
                                f"gradients (expected {n}, got {len(out)})")
     fixed = None
-    meta = node._input_meta
     for i, g in enumerate(out):
         if g is None or nexts[i] is None:
             if g is not None:
@@ -332,7 +393,8 @@ def _validate(node, out):
         if not isinstance(g, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type "
                             f"{type(g).__name__} at index {i}; expected a Tensor or None")
-        shape, dtype = meta[i]
+        edge = nexts[i]
+        shape, dtype = edge[2], edge[3]
         data = g._data
         if data.shape != shape:
             if not _reducible(data.shape, shape):
@@ -373,7 +435,7 @@ def _check_anomaly(node, i, g):
         raise RuntimeError(msg)
 
 
-def _run_accumulate(node, g, create_graph, needed, captures, captured, accumulate, delivery):
+def _run_accumulate(node, g, needed, captures, captured, pending):
     leaf = node._leaf()
     if leaf is None:
         return
@@ -389,26 +451,47 @@ def _run_accumulate(node, g, create_graph, needed, captures, captured, accumulat
         if idx is not None:
             for i in idx:
                 captured[i] = g
-            return
-        if not accumulate or node not in needed:
-            return
-    _accumulate_into(leaf, g, create_graph, owned=delivery.owned(g._data))
+        return
+    pending.append((leaf, g, _LEAF))
 
 
-def _accumulate_into(t, g, create_graph, owned):
-    """``t.grad += g`` with PyTorch's rules: detached unless create_graph; adopt or copy."""
+def _LEAF(t, g, create_graph):
+    """``t.grad += g`` with PyTorch's AccumulateGrad rules."""
     from ..tensor import _make
     current = t._grad
     if current is None:
         if create_graph:
-            t._grad = g
+            # Under create_graph the stored gradient is a clone that records its history.
+            t._grad = g.clone()
+        elif _exclusive(g):
+            t._grad = g if g._extra is None and not g._requires_grad else _make(g._data)
         else:
-            t._grad = _make(g._data if owned else g._data.copy())
+            t._grad = _make(g._data.copy())
     elif create_graph or current._requires_grad:
         t._grad = current + g
     else:
         data = current._data
-        if data.base is None and data.flags.writeable if type(data) is np.ndarray else True:
+        if data.base is None and (type(data) is not np.ndarray or data.flags.writeable):
             data += g._data
+            current._version[0] += 1
         else:
             t._grad = _make(data + g._data)
+
+
+def _RETAINED(t, g, create_graph):
+    """A non-leaf's ``.grad`` after ``retain_grad()``: a copy, then out-of-place sums."""
+    current = t._grad
+    t._grad = g.clone() if current is None else current + g
+
+
+def _exclusive(g):
+    """True when nothing outside this accumulation holds ``g`` or its array, so the leaf can
+    adopt it instead of copying (PyTorch's use-count check).
+
+    Expected references to ``g``: the pending tuple, the loop variable in ``_execute``, the
+    ``g`` arguments of ``_LEAF`` and of this function, and getrefcount's own; to its array:
+    ``g._data`` and getrefcount's. A view (``base``) may alias another array.
+    """
+    data = g._data
+    return (_getrefcount(g) <= 5 and _getrefcount(data) <= 2
+            and getattr(data, "base", None) is None)

@@ -14,10 +14,14 @@ import functools
 
 from . import graph
 from .grad_mode import _tls
-from .graph import Node, SavedTensor, next_sequence_number
+from .graph import Node, SavedTensor, _anomaly
+from ..memory import _saved as _memory_saved  # bytes held for backward (gpugrad/memory)
 
-_INFERENCE_SAVE = ("Inference tensors cannot be saved for backward. To work around you can "
-                   "make a clone to get a normal tensor and use it in autograd.")
+_INFERENCE_SAVE = ("Inference tensors cannot be saved for backward. Please do not use Tensors "
+                   "created in inference mode in computation tracked by autograd. To work "
+                   "around this, you can make a clone to get a normal tensor and use it in "
+                   "autograd, or use `gpugrad.no_grad()` instead of "
+                   "`gpugrad.inference_mode()`.")
 
 
 class FunctionCtx:
@@ -82,6 +86,7 @@ class BackwardNode(Node, FunctionCtx):
 
     def _release(self):
         if self._saved is not None:
+            _memory_saved.released(self)  # memory accounting: these saves are let go
             self._saved = None
             self._freed = True
 
@@ -93,15 +98,29 @@ class FunctionMeta(type):
     """Gives every Function subclass its own node class, named like PyTorch's."""
 
     def __init__(cls, name, bases, attrs):
-        # Built-in ops are named like PyTorch's generated nodes (MulBackward0); a user's
-        # Function gets MyFnBackward, as in PyTorch.
-        suffix = "Backward0" if getattr(cls, "_builtin", False) else "Backward"
-        cls._backward_cls = type(name + suffix, (BackwardNode,), {"_forward_cls": cls})
+        # Built-in ops are named like PyTorch's generated nodes (MulBackward0), or by their
+        # own ``_node_name`` where PyTorch's differs from the class name (RsubBackward1); a
+        # user's Function gets MyFnBackward, as in PyTorch.
+        node_name = attrs.get("_node_name") or name + (
+            "Backward0" if getattr(cls, "_builtin", False) else "Backward")
+        cls._backward_cls = type(node_name, (BackwardNode,), {
+            "_forward_cls": cls, "_edge_args": getattr(cls, "_edge_args", None)})
         super().__init__(name, bases, attrs)
 
 
+def _explain_failure(error, args):
+    """Called when forward failed: raise PyTorch's error for mixed devices or shapes that do
+    not broadcast, in place of the array library's."""
+    _check_devices(args)
+    if isinstance(error, ValueError) and "broadcast" in str(error):
+        from .broadcast import broadcast_shapes
+        shapes = [a.shape for a in args if hasattr(a, "shape")]
+        if len(shapes) > 1:
+            broadcast_shapes(*shapes)
+
+
 def _check_devices(args):
-    """Called when forward failed: name the devices if the inputs were on different ones."""
+    """Name the devices if the inputs were on different ones."""
     from ..tensor import Tensor
     devices = []
     for a in args:
@@ -138,11 +157,23 @@ class Function(metaclass=FunctionMeta):
     _builtin = False
     # Ops whose output may share memory with their first input (reshape, transpose, ...).
     _view_op = False
+    # The argument positions next_functions reports, as PyTorch's node for the op has them:
+    # its binary arithmetic wraps Python numbers as tensors, so ``x * 3`` has
+    # ``((AccumulateGrad, 0), (None, 0))``. None: every tensor argument.
+    _edge_args = None
 
     def __init__(self, *args, **kwargs):
+        import warnings
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions "
+                      "are all static, so you should invoke them on the class itself. "
+                      "Instantiating an autograd function will raise an error in a future "
+                      "version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
         raise RuntimeError("Legacy autograd function with non-static forward method is "
                            "deprecated. Please use new-style autograd function with static "
-                           "forward method.")
+                           "forward method. (Example: "
+                           "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
     @staticmethod
     def forward(ctx, *args):
@@ -160,20 +191,25 @@ class Function(metaclass=FunctionMeta):
     def apply(cls, *args, **kwargs):
         if kwargs:
             raise TypeError(f"{cls.__name__}.apply() takes positional arguments only")
+        if _profile_hook is not None and _profile_hook.take():  # memory profiling only
+            return _profile_hook.run(cls, args)
         tls = _tls
         if tls.grad_enabled:
             for a in args:
                 if getattr(a, "_requires_grad", False):
                     return _record(cls, args)
+        # Not recorded: ctx lives for this call only, so whatever forward saved is freed.
         ctx = _DiscardCtx()
         ctx._nargs = len(args)
         if cls._array_forward:
-            from ..tensor import _make, Tensor
+            if _Tensor is None:
+                _bind()
+            Tensor = _Tensor
             arrays = [a._data if isinstance(a, Tensor) else a for a in args]
             try:
                 out = cls.forward(ctx, *arrays)
-            except Exception:
-                _check_devices(args)
+            except Exception as e:
+                _explain_failure(e, args)
                 raise
             if type(out) is tuple:
                 return tuple(_make(o) for o in out)
@@ -188,6 +224,22 @@ class Function(metaclass=FunctionMeta):
         finally:
             tls.grad_enabled = prev
         return out
+
+
+# Set by gpugrad.memory.profile() while it is active (None otherwise: one global test per op).
+_profile_hook = None
+
+# Bound on first use: tensor.py imports this package, so these cannot be imported at the top.
+_Tensor = None
+_make = None
+# Interned tuples of flags (needs_input_grad, which arguments are tensors, all-None saves).
+_FLAGS = {}
+
+
+def _bind():
+    global _Tensor, _make
+    from ..tensor import Tensor, _make as make
+    _Tensor, _make = Tensor, make
 
 
 def _mark_view(out, src, cls=None, args=None):
@@ -208,25 +260,51 @@ def _mark_view(out, src, cls=None, args=None):
                 fn = lambda b: cls.apply(b, *rest)  # noqa: E731
             else:
                 fn = lambda b: cls.apply(prev(b), *rest)  # noqa: E731
-            out._extras()["view_fn"] = fn
+            extra = out._extras()
+            extra["view_fn"] = fn
+            # The version its node was made at: a later in-place change of the base (or of
+            # another view of it) makes ``grad_fn`` replay ``fn`` on the base's new history.
+            extra["view_version"] = out._version[0]
 
 
 def _record(cls, args):
-    from ..tensor import Tensor, _make
+    if _Tensor is None:
+        _bind()
+    Tensor = _Tensor
     tls = _tls
     node = cls._backward_cls()
-    is_tensor = tuple(isinstance(a, Tensor) for a in args)
-    node.needs_input_grad = tuple(t and a._requires_grad for a, t in zip(args, is_tensor))
-    node._tensor_args = is_tensor
-    if cls._array_forward:
-        inputs = [a._data if t else a for a, t in zip(args, is_tensor)]
-    else:
-        inputs = args
+    array_forward = cls._array_forward
+    # One pass over the arguments: what forward receives, which inputs need a gradient, and
+    # the edges to their nodes (taken before forward, which may mark an input dirty).
+    # An edge is (node, output_nr, shape, dtype): where the gradient goes and the shape and
+    # dtype it must have there (the engine reduces broadcasting and casts to them).
+    is_tensor, needs, inputs, edges = [], [], [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            is_tensor.append(True)
+            inputs.append(a._data if array_forward else a)
+            if a._requires_grad:
+                needs.append(True)
+                fn = a._grad_fn if a._base is None else a.grad_fn
+                d = a._data
+                edges.append((fn, a._output_nr, d.shape, d.dtype) if fn is not None
+                             else (a._grad_accumulator(), 0, d.shape, d.dtype))
+                continue
+        else:
+            is_tensor.append(False)
+            inputs.append(a)
+        needs.append(False)
+        edges.append(None)
+    # Shared, interned flag tuples: fewer objects per node for the cyclic collector to scan.
+    needs = tuple(needs)
+    node.needs_input_grad = _FLAGS.setdefault(needs, needs)
+    is_tensor = tuple(is_tensor)
+    node._tensor_args = _FLAGS.setdefault(is_tensor, is_tensor)
     tls.grad_enabled = False
     try:
         out = cls.forward(node, *inputs)
-    except Exception:
-        _check_devices(args)
+    except Exception as e:
+        _explain_failure(e, args)
         raise
     finally:
         tls.grad_enabled = True
@@ -237,7 +315,7 @@ def _record(cls, args):
     dirty = node._dirty
     wrapped = []
     for i, o in enumerate(outs):
-        if cls._array_forward:
+        if array_forward:
             t = _make(o)
             if o.dtype.kind not in "fc":
                 # Integer and bool outputs (indices, masks) never carry gradients.
@@ -247,8 +325,8 @@ def _record(cls, args):
             wrapped.append(o)
             continue
         elif dirty is not None and any(o is d for d in dirty):
-            if o.grad_fn is None and o._requires_grad:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+            if o._grad_fn is None and o._requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
             t = o
         elif any(o is a for a in args):
@@ -260,48 +338,42 @@ def _record(cls, args):
             t = o
         if nondiff is not None and any(o is n for n in nondiff):
             t._requires_grad = False
-        else:
+        elif t._data.dtype.kind in "fc":
             t._requires_grad = True
-            t.grad_fn = node
+            t._grad_fn = node
             t._output_nr = i
         wrapped.append(t)
     node._n_outputs = len(outs)
-    if not cls._array_forward or len(outs) > 1:
+    if not array_forward or len(outs) > 1:
         # Shapes of outputs, for zero gradients where an output got none (materialize_grads).
         from ..backend import get_array_module
         node._output_meta = tuple(
             (t._data.shape, t._data.dtype, get_array_module(t._data))
             if isinstance(t, Tensor) else ((), None, None) for t in wrapped)
-
-    edges = []
-    meta = []
-    for a, t in zip(args, is_tensor):
-        if t and a._requires_grad:
-            fn = a.grad_fn
-            edges.append((fn, a._output_nr) if fn is not None else (a._grad_accumulator(), 0))
-            meta.append(a._data)
-        else:
-            edges.append(None)
-            meta.append(None)
     node._next = tuple(edges)
-    # Shapes and dtypes the gradients must come back in (the engine reduces broadcasting).
-    node._input_meta = tuple(None if m is None else (m.shape, m.dtype) for m in meta)
-    node._seq = next_sequence_number()
 
     to_save = node._to_save
     if to_save is not None:
         node._to_save = None
-        node._saved = _save(node, to_save, args, inputs, outs, wrapped, is_tensor)
-    if cls._view_op and cls._array_forward:
+        for s in to_save:
+            if s is not None:
+                node._saved = _save(node, to_save, args, inputs, outs, wrapped, is_tensor)
+                _memory_saved.account(node)  # memory accounting: count what the node holds
+                break
+        else:
+            # Nothing but None: no tensors to keep, but the graph still counts as holding
+            # saved values (a second backward raises, as PyTorch's does).
+            node._saved = _FLAGS.setdefault(to_save, to_save)
+    if cls._view_op and array_forward:
         _mark_view(wrapped[0], args[0], cls, args)
-    if graph._anomaly_enabled():
+    if _anomaly["enabled"]:
         graph._record_trace(node)
     return wrapped[0] if single else tuple(wrapped)
 
 
 def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
     """Resolve what forward declared into SavedTensors: inputs, outputs or constants."""
-    from ..tensor import Tensor, _make
+    Tensor = _Tensor
     inference = _tls.inference
     hooks = graph._saved_hooks()
     saved = []
@@ -311,6 +383,7 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
             continue
         st = SavedTensor()
         st.unpack_hook = None
+        st.grad_fn = st.accumulator = None
         for j, o in enumerate(outs):
             if s is o:
                 out_t = wrapped[j]
@@ -340,11 +413,7 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
             st.version_counter = src._version
             st.version = src._version[0]
         if hooks is not None:
-            pack, unpack = hooks
-            value = st.tensor if not st.is_output else st.unpack(node)
-            st.packed = pack(value)
-            st.unpack_hook = unpack
-            st.tensor = st.data = None
+            graph.pack_saved(st, node, *hooks)
         saved.append(st)
     return tuple(saved)
 

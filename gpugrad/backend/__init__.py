@@ -64,7 +64,8 @@ _CACHE = {"cpu": CPU}
 
 
 def device(spec, index=None):
-    """Parse ``'cpu'``, ``'cuda'``, ``'cuda:N'``, an int (a CUDA ordinal) or a Device.
+    """Parse ``'cpu'``, ``'cuda'``, ``'cuda:N'``, an int (a CUDA ordinal), a Device or a
+    ``torch.device``.
 
     Example::
 
@@ -75,6 +76,8 @@ def device(spec, index=None):
         return spec
     if isinstance(spec, int) and not isinstance(spec, bool):
         spec, index = "cuda", spec
+    elif isinstance(getattr(spec, "type", None), str) and hasattr(spec, "index"):
+        spec, index = spec.type, spec.index      # a torch.device, so code can pass one on
     if not isinstance(spec, str):
         raise TypeError(f"device() expects a string, an int or a Device, got {type(spec).__name__}")
     if index is None:
@@ -118,7 +121,9 @@ def device_of(array):
     return CPU
 
 
-_user_default = None
+_user_default = None        # set by set_default_device
+_auto_default = None        # 'cuda' where CuPy sees a GPU, else 'cpu'; decided once
+_env_cache = {}             # GPUGRAD_DEVICE value -> Device
 
 
 def get_default_device():
@@ -134,26 +139,44 @@ def get_default_device():
     """
     if _user_default is not None:
         return _user_default
-    return _process_default()
+    # Read on every call (a dict lookup): a variable set after import still counts.
+    env = os.environ.get("GPUGRAD_DEVICE", "").strip()
+    if env:
+        return _env_device(env)
+    return _automatic_default()
 
 
-_process_default_device = None
+def _env_device(env):
+    dev = _env_cache.get(env)
+    if dev is None:
+        try:
+            dev = device(env)
+        except (RuntimeError, TypeError) as e:
+            raise RuntimeError(f"The environment variable GPUGRAD_DEVICE={env} does not name a "
+                               f"device ({e}); use cpu, cuda or cuda:N.") from None
+        _env_cache[env] = dev
+    return dev
 
 
-def _process_default():
-    global _process_default_device
-    if _process_default_device is None:
-        env = os.environ.get("GPUGRAD_DEVICE")
-        if env:
-            _process_default_device = device(env)
-        else:
-            from . import cuda
-            _process_default_device = device("cuda") if cuda.is_available() else CPU
-    return _process_default_device
+def _automatic_default():
+    global _auto_default
+    if _auto_default is None:
+        from . import cuda
+        _auto_default = device("cuda") if cuda.is_available() else CPU
+    return _auto_default
+
+
+def _reset_default():
+    """Forget the automatic default and the parsed environment variable (for tests)."""
+    global _auto_default
+    _auto_default = None
+    _env_cache.clear()
 
 
 def set_default_device(dev):
     """Set the device that factories use when none is given (``None`` restores the rule).
+
+    Asking for ``'cuda'`` where none is usable raises at the first factory call, as PyTorch.
 
     Example::
 

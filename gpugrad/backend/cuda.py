@@ -1,8 +1,8 @@
 """CUDA through CuPy, imported lazily: ``gg.cuda``.
 
-Importing gpugrad never imports CuPy. The first call that needs it does, and a machine
-without it gets a RuntimeError that says what to install; :func:`is_available` answers
-False instead of raising.
+Importing gpugrad never imports CuPy. The first call that needs a GPU does, and where CuPy
+is missing, or installed but without a usable GPU, it raises one RuntimeError that says why
+and what (if anything) to install; :func:`is_available` answers False instead of raising.
 
 Example::
 
@@ -15,6 +15,7 @@ Example::
 import ctypes
 import importlib
 import importlib.metadata
+import os
 import threading
 
 __all__ = ["is_available", "device_count", "current_device", "synchronize"]
@@ -23,6 +24,9 @@ _lock = threading.Lock()
 _module = None          # the cupy module once imported
 _available = None       # cached answer of is_available()
 _why_not = ""           # why it is False, for error messages
+
+_COLAB_GPU = "on Colab: Runtime > Change runtime type > a GPU"
+_CPU_HINT = " Use device='cpu' to run on the CPU."
 
 
 def _import_cupy():
@@ -57,24 +61,27 @@ def _driver_cuda_major():
     return None
 
 
+def _pip_command(major):
+    if major in (12, 13):
+        return f'pip install "gpugrad[cuda{major}]" (the NVIDIA driver supports CUDA {major})'
+    return ('pip install "gpugrad[cuda12]" where the NVIDIA driver supports CUDA 12, or '
+            'pip install "gpugrad[cuda13]" where it supports CUDA 13 (nvidia-smi shows it)')
+
+
 def _install_hint(error):
     installed = _installed_cupy()
     if installed:
         # A second CuPy package next to the first (as on Colab) breaks both: never
         # suggest installing one, point at the broken installation instead.
-        return (f"CuPy is installed ({', '.join(installed)}) but failed to import: {error}. "
-                f"Repair that installation rather than installing another CuPy package.")
-    major = _driver_cuda_major()
-    if major == 12 or major == 13:
-        how = f'pip install "gpugrad[cuda{major}]" (the NVIDIA driver supports CUDA {major})'
-    else:
-        how = ('pip install "gpugrad[cuda12]" where the NVIDIA driver supports CUDA 12, or '
-               'pip install "gpugrad[cuda13]" where it supports CUDA 13 (nvidia-smi shows it)')
-    return f"CUDA devices need CuPy, which is not installed. Install it with {how}."
+        return (f"CUDA is not available: CuPy is installed ({', '.join(installed)}) but failed "
+                f"to import: {error}. Repair that installation rather than installing another "
+                f"CuPy package.")
+    return (f"CUDA is not available: gpugrad runs cuda tensors with CuPy, which is not "
+            f"installed. Install it with {_pip_command(_driver_cuda_major())}.")
 
 
-def _cupy():
-    """The cupy module; RuntimeError with install instructions if it cannot be imported."""
+def _import():
+    """The cupy module whether or not a GPU is usable; RuntimeError with install help."""
     global _module
     if _module is not None:
         return _module
@@ -83,8 +90,69 @@ def _cupy():
             try:
                 _module = _import_cupy()
             except ImportError as e:
-                raise RuntimeError(_install_hint(e)) from e
+                hint = f"{_install_hint(e)}{_CPU_HINT}{_default_device_note()}"
+                if _installed_cupy():
+                    raise RuntimeError(hint) from e     # the import's traceback helps repair
+                raise RuntimeError(hint) from None
     return _module
+
+
+def _cupy(require_device=True):
+    """The cupy module, for work on a GPU.
+
+    Raises one RuntimeError saying what to do unless CuPy imports and sees a GPU; with
+    ``require_device=False`` only the import is needed (kernel objects, version queries).
+    """
+    module = _module
+    if module is not None and (_available or not require_device):
+        return module
+    module = _import()
+    if require_device and not is_available():
+        raise RuntimeError(_unavailable_message())
+    return module
+
+
+def _cupy_cuda_major(cupy):
+    try:
+        return cupy.cuda.runtime.runtimeGetVersion() // 1000
+    except Exception:   # a CuPy without a runtime library: the version is unknown
+        return None
+
+
+def _default_device_note():
+    """Where a cuda default came from, so the user knows what to undo."""
+    from . import _user_default
+    if _user_default is not None:
+        if _user_default.type == "cuda":
+            return (f" gg.set_default_device('{_user_default}') made cuda the default device; "
+                    f"gg.set_default_device('cpu') undoes it.")
+        return ""
+    env = os.environ.get("GPUGRAD_DEVICE", "")
+    if env.strip().startswith("cuda"):
+        return (f" The environment variable GPUGRAD_DEVICE={env} makes cuda the default "
+                f"device; unset it or set GPUGRAD_DEVICE=cpu to use the CPU.")
+    return ""
+
+
+def _unavailable_message():
+    """CuPy imports but no GPU is usable: why, and what to change."""
+    cupy = _import()
+    package = ", ".join(_installed_cupy()) or f"cupy {cupy.__version__}"
+    driver, needed = _driver_cuda_major(), _cupy_cuda_major(cupy)
+    if driver is None:
+        why = f"no NVIDIA driver was found (CuPy: {_why_not})"
+        fix = (f"Nothing more needs installing: cuda needs a machine with an NVIDIA GPU and "
+               f"its driver ({_COLAB_GPU})")
+    elif needed is not None and driver < needed:
+        why = (f"the NVIDIA driver supports CUDA {driver}, older than the CUDA {needed} this "
+               f"CuPy was built for (CuPy: {_why_not})")
+        fix = (f"Replace that CuPy package with the one for CUDA {driver}: pip uninstall "
+               f"{package.split()[0]}, then {_pip_command(driver)}")
+    else:
+        why = f"it cannot use a GPU (CuPy: {_why_not})"
+        fix = f"Check that nvidia-smi lists a GPU ({_COLAB_GPU})"
+    return (f"CUDA is not available: CuPy ({package}) is installed, but {why}. {fix}."
+            f"{_CPU_HINT}{_default_device_note()}")
 
 
 def is_available():
@@ -99,10 +167,10 @@ def is_available():
     global _available, _why_not
     if _available is None:
         try:
-            _available = _cupy().cuda.runtime.getDeviceCount() > 0
+            _available = _cupy(require_device=False).cuda.runtime.getDeviceCount() > 0
             _why_not = "" if _available else "no CUDA device found"
         except Exception as e:   # no CuPy, no driver, no device: all mean "not available"
-            _available, _why_not = False, f"{type(e).__name__}: {e}"
+            _available, _why_not = False, str(e) or type(e).__name__
     return _available
 
 
@@ -120,14 +188,6 @@ def device_count():
     return _cupy().cuda.runtime.getDeviceCount()
 
 
-def _require():
-    """Raise unless CUDA is usable: the install hint without CuPy, else why not."""
-    if not is_available():
-        _cupy()
-        raise RuntimeError(f"CUDA is not available: CuPy is installed but cannot use a GPU "
-                           f"({_why_not})")
-
-
 def current_device():
     """Index of the current CUDA device (RuntimeError where CUDA is not available).
 
@@ -136,7 +196,6 @@ def current_device():
         >>> gg.cuda.current_device()   # doctest: +SKIP
         0
     """
-    _require()
     return _cupy().cuda.runtime.getDevice()
 
 
@@ -159,8 +218,8 @@ def synchronize(device=None):
 
         >>> gg.cuda.synchronize("cuda:0")   # doctest: +SKIP
     """
-    _require()
-    _cupy().cuda.Device(_index(device)).synchronize()
+    cupy = _cupy()
+    cupy.cuda.Device(_index(device)).synchronize()
 
 
 def _reset():
@@ -168,3 +227,5 @@ def _reset():
     global _module, _available, _why_not
     with _lock:
         _module, _available, _why_not = None, None, ""
+    from . import _reset_default
+    _reset_default()

@@ -28,10 +28,26 @@ def _reference(fn):
     """Register fn under its name, run with IEEE exceptions silent as in CUDA."""
     @functools.wraps(fn)
     def run(*args):
+        if any(type(a) is np.ndarray and a.ndim == 0 for a in args):
+            return _run_0d(fn, args)
         with np.errstate(all="ignore"):
             return fn(*args)
     REFERENCES[fn.__name__] = run
     return run
+
+
+def _run_0d(fn, args):
+    """Run fn on 1-element views of 0-d arrays: NumPy ufuncs turn 0-d results into scalars,
+    which the references' ``out=`` buffers cannot be."""
+    all_0d = all(a.ndim == 0 for a in args if type(a) is np.ndarray)
+    args = tuple(a.reshape(1) if type(a) is np.ndarray and a.ndim == 0 else a for a in args)
+    with np.errstate(all="ignore"):
+        out = fn(*args)
+    if not all_0d:
+        return out
+    if type(out) is tuple:
+        return tuple(o.reshape(()) for o in out)
+    return out.reshape(())
 
 
 def _new(dtype, *arrays):

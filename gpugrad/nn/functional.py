@@ -11,5 +11,5 @@ from ..ops.activation import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
-from ..ops.norm import *  # noqa: F401,F403
+from ..ops.normalization import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403

@@ -15,33 +15,73 @@ def register_methods(**methods):
         setattr(Tensor, name, fn)
 
 
+class UnsupportedOperand(TypeError):
+    """An operand that is neither a tensor, an array nor a real number (operators then return
+    NotImplemented, so Python raises its own TypeError, as for PyTorch tensors)."""
+
+
+_PLAIN = (Tensor, float, int, bool)
+
+
 def as_operand(x):
     """A Tensor or a Python number, from what users pass as the other side of an op."""
-    if isinstance(x, (Tensor, numbers.Number)):
-        if isinstance(x, np.generic):
-            return x.item()
+    if type(x) in _PLAIN:
         return x
-    if isinstance(x, np.ndarray):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.generic):
+        if x.dtype.kind not in "biuf":
+            raise UnsupportedOperand(f"unsupported operand type: {type(x).__name__}")
+        return x.item()
+    if isinstance(x, numbers.Real):
+        return float(x) if not isinstance(x, numbers.Integral) else int(x)
+    if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
         return _make(x)
-    if hasattr(x, "__cuda_array_interface__"):
-        return _make(x)
-    raise TypeError(f"unsupported operand type: {type(x).__name__}")
+    raise UnsupportedOperand(f"unsupported operand type: {type(x).__name__}")
+
+
+def operator(fn):
+    """Wrap an operator method: an unsupported operand gives NotImplemented."""
+    def method(self, other):
+        try:
+            return fn(self, other)
+        except UnsupportedOperand:
+            return NotImplemented
+    method.__name__ = getattr(fn, "__name__", "operator")
+    return method
 
 
 def promote_pair(a, b):
     """Cast two arrays (or an array and a Python number) to PyTorch's result dtype."""
-    ta = type(a) is np.ndarray or hasattr(a, "dtype")
-    tb = type(b) is np.ndarray or hasattr(b, "dtype")
+    ta = hasattr(a, "dtype")
+    tb = hasattr(b, "dtype")
     if ta and tb:
         if a.dtype == b.dtype:
             return a, b
         rt = _dt.result_type(a, b)
         return (a if a.dtype == rt else a.astype(rt)), (b if b.dtype == rt else b.astype(rt))
     if ta:
-        return _promote_with_scalar(a, b), b
+        a = _promote_with_scalar(a, b)
+        return a, _wrap_int(b, a)
     if tb:
-        return a, _promote_with_scalar(b, a)
+        b = _promote_with_scalar(b, a)
+        return _wrap_int(a, b), b
     return a, b
+
+
+def _wrap_int(scalar, arr):
+    """A Python int cast to an integer array's dtype with wraparound, as PyTorch does
+    (uint8 + 300 adds 44, uint8 == -1 compares with 255); NumPy 2 would raise OverflowError."""
+    if type(scalar) is int and arr.dtype.kind in "iu":
+        info = np.iinfo(arr.dtype)
+        if not info.min <= scalar <= info.max:
+            return int(np.array(scalar).astype(arr.dtype))
+    return scalar
+
+
+def is_bool(x):
+    """True for a bool array or a Python bool."""
+    return x.dtype.kind == "b" if hasattr(x, "dtype") else isinstance(x, bool)
 
 
 def _promote_with_scalar(arr, scalar):
@@ -64,8 +104,14 @@ def to_float(a):
 
 def normalize_dims(dim, ndim):
     """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
-    if dim is None:
+    if dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0:
+        # PyTorch 2: an empty dim list reduces every dim, as None does.
         return tuple(range(ndim))
+    if ndim == 0:
+        # A 0-d tensor takes dim 0 or -1 (PyTorch's rule) but has no axis to reduce.
+        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            _wrap_dim(d, 0)
+        return ()
     if isinstance(dim, (tuple, list)):
         axes = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
         if len(set(axes)) != len(axes):
@@ -74,7 +120,6 @@ def normalize_dims(dim, ndim):
     return (_wrap_dim(dim, ndim),)
 
 
-def check_float_for_grad(name, *arrays):
-    for a in arrays:
-        if a.dtype.kind not in "fc":
-            raise RuntimeError(f'"{name}" not implemented for \'{_dt.from_numpy_dtype(a.dtype).name}\'')
+def not_implemented_for(name, array):
+    """PyTorch's error for a kernel that has no version for the array's dtype."""
+    return NotImplementedError(f"\"{name}\" not implemented for '{_dt.torch_name(array.dtype)}'")

@@ -230,7 +230,11 @@ class Hardtanh(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        check_float("hardtanh", x)
+        # PyTorch clamps integer tensors too; bool and unsigned-below-zero are its errors.
+        if x.dtype.kind == "b":
+            raise RuntimeError("Bool inputs not supported for hardtanh")
+        if x.dtype.kind == "u" and int(lo) < 0:
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
         y = get_array_module(x).clip(x, lo, hi).astype(x.dtype, copy=False)
         # lo < y < hi exactly where lo < x < hi: the output is all backward needs.
         ctx.bounds = (lo, hi)
@@ -262,11 +266,13 @@ def relu6(input, inplace=False):
 
 def hardsigmoid(input, inplace=False):
     """``relu6(x + 3) / 6``."""
+    check_float("hardsigmoid_cpu", input._data)
     return _maybe_inplace(input, inplace, lambda x: Hardtanh.apply(x + 3.0, 0.0, 6.0) / 6.0)
 
 
 def hardswish(input, inplace=False):
     """``x * relu6(x + 3) / 6``."""
+    check_float("hardswish_cpu", input._data)
     return _maybe_inplace(input, inplace,
                           lambda x: x * Hardtanh.apply(x + 3.0, 0.0, 6.0) / 6.0)
 

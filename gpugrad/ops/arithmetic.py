@@ -8,10 +8,12 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor, _make
-from ._util import as_operand, promote_pair, register_methods, to_float
+from .. import dtypes as _dt
+from ._util import (UnsupportedOperand, as_operand, is_bool, not_implemented_for, operator,
+                    promote_pair, register_methods)
 
-__all__ = ["where", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow",
-           "neg", "negative", "maximum", "minimum", "fmax", "fmin", "eq", "ne", "lt", "le",
+__all__ = ["where", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "pow", "neg", "negative", "maximum", "minimum", "fmax", "fmin", "eq", "ne", "lt", "le",
            "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal", "equal",
            "allclose", "isclose", "logical_and", "logical_or", "logical_not", "logical_xor",
            "floor_divide", "remainder", "fmod", "rsub"]
@@ -20,6 +22,7 @@ __all__ = ["where", "add", "sub", "subtract", "mul", "multiply", "div", "divide"
 class Add(Function):
     _array_forward = True
     _builtin = True
+    _edge_args = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -31,12 +34,24 @@ class Add(Function):
         return g, g
 
 
+def _check_sub(a, b):
+    if is_bool(a) or is_bool(b):
+        if is_bool(a) and is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+
+
 class Sub(Function):
     _array_forward = True
     _builtin = True
+    _edge_args = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
+        _check_sub(a, b)
         a, b = promote_pair(a, b)
         return a - b
 
@@ -45,51 +60,79 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+class Rsub(Function):
+    """``number - tensor`` (PyTorch's rsub: one edge, named RsubBackward1)."""
+    _array_forward = True
+    _builtin = True
+    _node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, number):
+        _check_sub(number, a)
+        b, a = promote_pair(number, a)
+        return b - a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g, None
+
+
 class Mul(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('other', 'self')   # grad_fn._saved_<name>, as PyTorch's
+    _edge_args = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote_pair(a, b)
         need = ctx.needs_input_grad
-        # Save only the side the other's gradient needs.
-        ctx.save_for_backward(b if need[0] else None, a if need[1] else None)
-        ctx.scalars = (b if not need[1] and not hasattr(b, "dtype") else None,
-                       a if not need[0] and not hasattr(a, "dtype") else None)
+        # Save only the side the other's gradient needs, as the caller's array (a cast copy
+        # would cut it off from its history); Python numbers stay plain attributes.
+        a_arr, b_arr = hasattr(a, "dtype"), hasattr(b, "dtype")
+        ctx.save_for_backward(b if need[0] and b_arr else None, a if need[1] and a_arr else None)
+        ctx.numbers = (None if b_arr else b, None if a_arr else a)
+        a, b = promote_pair(a, b)
         return a * b
 
     @staticmethod
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        sb, sa = ctx.scalars
+        nb, na = ctx.numbers
         need = ctx.needs_input_grad
-        ga = g * (b if b is not None else sb) if need[0] else None
-        gb = g * (a if a is not None else sa) if need[1] else None
+        ga = g * (b if b is not None else nb) if need[0] else None
+        gb = g * (a if a is not None else na) if need[1] else None
         return ga, gb
 
 
 class Div(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('other', 'result')   # grad_fn._saved_<name>, as PyTorch's
+    _edge_args = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
-        # True division: integer operands divide as the default float dtype.
-        a = to_float(a) if hasattr(a, "dtype") else float(a)
-        b = to_float(b) if hasattr(b, "dtype") else float(b)
-        a, b = promote_pair(a, b)
+        # True division: promote as PyTorch does, then integer results become the default
+        # float dtype (int32 / float16 is float16, int / int is float32).
+        rt = _dt.result_type(a, b)
+        if rt.kind != "f":
+            rt = _dt.get_default_dtype().np_dtype
         need = ctx.needs_input_grad
-        y = a / b
-        ctx.save_for_backward(b if need[0] or need[1] else None, y if need[1] else None)
-        ctx.scalar_b = None if hasattr(b, "dtype") else b
+        b_arr = hasattr(b, "dtype")
+        a_ = a.astype(rt, copy=False) if hasattr(a, "dtype") else float(a)
+        b_ = b.astype(rt, copy=False) if b_arr else float(b)
+        with np.errstate(all="ignore"):  # PyTorch gives inf and nan without a warning
+            y = a_ / b_
+        ctx.save_for_backward(b if b_arr and (need[0] or need[1]) else None,
+                              y if need[1] else None)
+        ctx.numbers = (None if b_arr else b_, None)
         return y
 
     @staticmethod
     def backward(ctx, g):
         b, y = ctx.saved_tensors
         if b is None:
-            b = ctx.scalar_b
+            b = ctx.numbers[0]
         need = ctx.needs_input_grad
         ga = g / b if need[0] else None
         gb = -g * y / b if need[1] else None
@@ -99,25 +142,40 @@ class Div(Function):
 class Pow(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('self', 'exponent', 'result')   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, a, b):
         a_arr, b_arr = hasattr(a, "dtype"), hasattr(b, "dtype")
+        if is_bool(a) and is_bool(b):
+            # PyTorch has no bool pow kernel; only its shortcut for a scalar exponent works.
+            if b_arr or not a_arr:
+                raise not_implemented_for("pow", a if a_arr else b)
+            ctx.save_for_backward(None, None, None)
+            ctx.numbers = (None, b, None)
+            return a.copy() if b else get_array_module(a).ones_like(a)
+        a0, b0 = a, b
         a, b = promote_pair(a, b)
         if a_arr and not b_arr and a.dtype.kind in "iub" and isinstance(b, int) and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        y = a ** b
+        if b_arr and b.dtype.kind in "iu" and (not a_arr or a.dtype.kind in "iu") and \
+                bool((b < 0).any()):
+            y = _int_pow_negative(a, b)
+        else:
+            with np.errstate(all="ignore"):
+                y = a ** b
         need = ctx.needs_input_grad
-        ctx.save_for_backward(a if a_arr else None, b if b_arr else None,
+        # The caller's arrays, not promoted copies, so that double backward reaches them.
+        ctx.save_for_backward(a0 if a_arr else None, b0 if b_arr else None,
                               y if need[1] else None)
-        ctx.scalars = (None if a_arr else a, None if b_arr else b)
+        ctx.numbers = (None if a_arr else a, None if b_arr else b, None)
         return y
 
     @staticmethod
     def backward(ctx, g):
         # PyTorch's pow_backward_self / pow_backward_exponent, corner cases included.
         a, b, y = ctx.saved_tensors
-        sa, sb = ctx.scalars
+        sa, sb, _ = ctx.numbers
         need = ctx.needs_input_grad
         ga = gb = None
         if need[0]:
@@ -136,9 +194,31 @@ class Pow(Function):
         return ga, gb
 
 
+def _int_pow_negative(a, b):
+    """Integer powers with negative integer exponents, as PyTorch: 1 and -1 stay +-1, other
+    bases give 0 (NumPy refuses them)."""
+    xp = get_array_module(b)
+    y = a ** xp.where(b < 0, 0, b)
+    odd = (b % 2) != 0
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(y.dtype)
+    return xp.where(b < 0, special, y)
+
+
+class PowTensor(Pow):
+    """``tensor ** tensor``."""
+    _node_name = "PowBackward1"
+
+
+class PowScalarBase(Pow):
+    """``number ** tensor``."""
+    _node_name = "PowBackward2"
+
+
 class Where(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('condition',)   # grad_fn._saved_<name>, as PyTorch's
+    _edge_args = (1, 2)   # PyTorch's WhereBackward0 has no edge for the condition
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -218,11 +298,34 @@ Fmin = _make_minmax("Fmin", "fmin", lambda a, b: (a < b) | b.isnan())
 
 # ------------------------------------------------------------------ public functions
 def _binary(cls, a, b):
-    a = as_operand(a)
-    b = as_operand(b)
+    try:
+        b = as_operand(b)
+    except UnsupportedOperand:
+        raise TypeError(f"{cls.__name__.lower()}(): argument 'other' (position 2) must be "
+                        f"Tensor, not {type(b).__name__}") from None
+    try:
+        a = as_operand(a)
+    except UnsupportedOperand:
+        raise TypeError(f"{cls.__name__.lower()}(): argument 'input' (position 1) must be "
+                        f"Tensor, not {type(a).__name__}") from None
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("expected at least one Tensor operand")
+        raise TypeError(f"{cls.__name__.lower()}(): argument 'input' (position 1) must be "
+                        f"Tensor, not {type(a).__name__}")
     return cls.apply(a, b)
+
+
+def _op(cls):
+    """``tensor <op> other`` for a binary Function: the tensor first, other coerced."""
+    apply = cls.apply
+
+    def method(self, other):
+        try:
+            other = as_operand(other)
+        except UnsupportedOperand:
+            return NotImplemented
+        return apply(self, other)
+    method.__name__ = f"__{cls.__name__.lower()}__"
+    return method
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -249,7 +352,10 @@ subtract = sub
 
 
 def rsub(input, other, *, alpha=1):
-    return sub(other, input, alpha=alpha)
+    """``other - alpha * input``."""
+    if alpha != 1:
+        input = input * alpha
+    return _rsub(input, other)
 
 
 def mul(input, other, *, out=None):
@@ -264,6 +370,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     """``input / other`` (true division; ``rounding_mode='trunc'|'floor'`` as PyTorch)."""
     if rounding_mode is None:
         return _out(_binary(Div, input, other), out)
+    _check_int_divisor(*(x._data if isinstance(x, Tensor) else x
+                         for x in (as_operand(input), as_operand(other))))
     q = _binary(Div, input, other)
     if rounding_mode == "trunc":
         r = q.trunc()
@@ -291,7 +399,33 @@ divide = true_divide = div
 
 def pow(input, exponent, *, out=None):
     """``input ** exponent``, broadcasting."""
-    return _out(_binary(Pow, input, exponent), out)
+    return _out(_pow(input, exponent), out)
+
+
+def _pow(a, b):
+    a, b = as_operand(a), as_operand(b)
+    if isinstance(a, Tensor):
+        return (PowTensor if isinstance(b, Tensor) else Pow).apply(a, b)
+    if isinstance(b, Tensor):
+        return PowScalarBase.apply(a, b)
+    raise TypeError("expected at least one Tensor operand")
+
+
+def _rsub(self, other):
+    other = as_operand(other)
+    if isinstance(other, Tensor):
+        return Sub.apply(other, self)
+    return Rsub.apply(self, other)
+
+
+def _rtruediv(self, other):
+    # PyTorch computes number / tensor as reciprocal(tensor) * number (same rounding, and
+    # the graph is MulBackward0 <- ReciprocalBackward0).
+    other = as_operand(other)
+    if isinstance(other, Tensor):
+        return Div.apply(other, self)
+    from .unary import reciprocal
+    return Mul.apply(reciprocal(self), other)
 
 
 def neg(input):
@@ -335,6 +469,8 @@ def _nograd_binary(fn_name, promote=True):
         db = b._data if isinstance(b, Tensor) else b
         if promote:
             da, db = promote_pair(da, db)
+        if fn_name == "floor_divide":
+            _check_int_divisor(da, db)
         xp = get_array_module(da, db)
         try:
             return _make(getattr(xp, fn_name)(da, db))
@@ -357,8 +493,52 @@ logical_and = _nograd_binary("logical_and", promote=False)
 logical_or = _nograd_binary("logical_or", promote=False)
 logical_xor = _nograd_binary("logical_xor", promote=False)
 floor_divide = _nograd_binary("floor_divide")
-remainder = _nograd_binary("remainder")
-fmod = _nograd_binary("fmod")
+
+
+def _check_int_divisor(a, b):
+    """PyTorch's CPU kernels raise on integer division by zero (NumPy would return 0)."""
+    kind = getattr(a, "dtype", getattr(b, "dtype", None))
+    if kind is None or kind.kind not in "iub" or getattr(b, "dtype", kind).kind not in "iub":
+        return
+    if getattr(a, "size", 1) == 0 or getattr(b, "size", 1) == 0:
+        return  # nothing is divided
+    if (type(b) is np.ndarray and not b.all()) or (type(b) in (int, bool) and b == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _modulo(fn_name, rounding):
+    """``remainder`` / ``fmod``: d/da = 1, d/db = -(a / b rounded to ``rounding``)."""
+    def forward(ctx, a, b):
+        a, b = promote_pair(a, b)
+        _check_int_divisor(a, b)
+        if ctx.needs_input_grad[1]:
+            a_arr = hasattr(a, "dtype")
+            ctx.save_for_backward(a if a_arr else None, b)
+            ctx.number_a = None if a_arr else a
+        with np.errstate(all="ignore"):
+            return getattr(get_array_module(a, b), fn_name)(a, b)
+
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        gb = None
+        if need[1]:
+            a, b = ctx.saved_tensors
+            gb = -g * div(ctx.number_a if a is None else a, b, rounding_mode=rounding)
+        return (g if need[0] else None), gb
+
+    cls = type(fn_name.capitalize(), (Function,), {
+        "_array_forward": True, "_builtin": True, "_edge_args": (0, 1),
+        "forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+    def op(input, other):
+        return _binary(cls, input, other)
+    op.__name__ = fn_name
+    op.__doc__ = f"Elementwise ``{fn_name}`` (``{rounding}`` rounding of the quotient)."
+    return cls, op
+
+
+Remainder, remainder = _modulo("remainder", "floor")
+Fmod, fmod = _modulo("fmod", "trunc")
 _bitwise_and = _nograd_binary("bitwise_and", promote=False)
 _bitwise_or = _nograd_binary("bitwise_or", promote=False)
 _bitwise_xor = _nograd_binary("bitwise_xor", promote=False)
@@ -401,18 +581,19 @@ register_methods(
     add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
     true_divide=div, pow=pow, neg=neg, negative=neg, maximum=maximum, minimum=minimum,
     fmax=fmax, fmin=fmin, where=lambda self, condition, other: where(condition, self, other),
-    __add__=lambda s, o: _binary(Add, s, o), __radd__=lambda s, o: _binary(Add, o, s),
-    __sub__=lambda s, o: _binary(Sub, s, o), __rsub__=lambda s, o: _binary(Sub, o, s),
-    __mul__=lambda s, o: _binary(Mul, s, o), __rmul__=lambda s, o: _binary(Mul, o, s),
-    __truediv__=lambda s, o: _binary(Div, s, o), __rtruediv__=lambda s, o: _binary(Div, o, s),
-    __pow__=lambda s, o: _binary(Pow, s, o), __rpow__=lambda s, o: _binary(Pow, o, s),
+    # Reflected add and mul keep the tensor first (they commute), as PyTorch's graph does.
+    __add__=_op(Add), __radd__=_op(Add), __sub__=_op(Sub), __rsub__=operator(_rsub),
+    __mul__=_op(Mul), __rmul__=_op(Mul), __truediv__=_op(Div),
+    __rtruediv__=operator(_rtruediv), __pow__=operator(_pow),
+    __rpow__=operator(lambda s, o: _pow(o, s)),
     __neg__=neg, __pos__=lambda s: s, __invert__=_invert,
-    __floordiv__=floor_divide, __rfloordiv__=_reflected(floor_divide),
-    __mod__=remainder, __rmod__=_reflected(remainder),
-    __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
-    __and__=_bitwise_and, __or__=_bitwise_or, __xor__=_bitwise_xor,
-    __rand__=_reflected(_bitwise_and), __ror__=_reflected(_bitwise_or),
-    __rxor__=_reflected(_bitwise_xor),
+    __floordiv__=operator(floor_divide), __rfloordiv__=operator(_reflected(floor_divide)),
+    __mod__=operator(remainder), __rmod__=operator(_reflected(remainder)),
+    __eq__=operator(eq), __ne__=operator(ne), __lt__=operator(lt), __le__=operator(le),
+    __gt__=operator(gt), __ge__=operator(ge), __and__=operator(_bitwise_and),
+    __or__=operator(_bitwise_or), __xor__=operator(_bitwise_xor),
+    __rand__=operator(_reflected(_bitwise_and)), __ror__=operator(_reflected(_bitwise_or)),
+    __rxor__=operator(_reflected(_bitwise_xor)),
     eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, less=lt, greater_equal=ge,
     less_equal=le, not_equal=ne, equal=equal, isclose=isclose, allclose=allclose,
     logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,

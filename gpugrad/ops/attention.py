@@ -70,7 +70,10 @@ class ScaledDotProductAttention(Function):
         pd = p if keep is None else xp.where(keep, p * dropout_scale, 0).astype(p.dtype)
         out = xp.matmul(pd, v)
         ctx.scale, ctx.dropout_scale = scale, dropout_scale
-        ctx.save_for_backward(q, k, v, p, keep)
+        need = ctx.needs_input_grad
+        scores = need[0] or need[1] or need[3]  # gradients through the scores need v
+        ctx.save_for_backward(q if need[1] else None, k if need[0] else None,
+                              v if scores else None, p, keep)
         ctx.set_materialize_grads(False)
         return out, p
 
@@ -82,14 +85,17 @@ class ScaledDotProductAttention(Function):
         scale, ds = ctx.scale, ctx.dropout_scale
         gq = gk = gv = gmask = None
         grad_p = g_p
+        scores = need[0] or need[1] or need[3]
         if g_out is not None:
             if need[2]:
                 pd = p if keep is None else where(keep, p * ds, 0.0)
                 gv = pd.transpose(-1, -2) @ g_out
+            if not scores:
+                return gq, gk, gv, gmask, None, None, None, None, None
             gpd = g_out @ v.transpose(-1, -2)
             gpd = gpd if keep is None else where(keep, gpd * ds, 0.0)
             grad_p = gpd if grad_p is None else grad_p + gpd
-        if grad_p is not None and (need[0] or need[1] or need[3]):
+        if grad_p is not None and scores:
             # Softmax backward; masked (and fully masked) positions have p = 0 and get 0.
             gs = p * (grad_p - (grad_p * p).sum(dim=-1, keepdim=True))
             if need[0]:

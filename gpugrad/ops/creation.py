@@ -38,7 +38,9 @@ def _on(dev, fn):
 def _finish(data, requires_grad):
     t = _make(data)
     if requires_grad:
-        t.requires_grad_(True)
+        # The factories' wording (capital O) differs from requires_grad_()'s, as PyTorch's.
+        t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can "
+                                   "require gradients")
     return t
 
 
@@ -91,8 +93,25 @@ def _to_host_array(data, dtype):
         dtype = _infer_dtype(data)
     try:
         return np.array(data, dtype=dtype)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal length lists: {e}") from None
+    except ValueError:
+        _check_ragged(data, 0)
+        raise
+
+
+def _check_ragged(data, dim):
+    """PyTorch's error for nested lists of unequal lengths."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    first = data[0]
+    n = len(first) if isinstance(first, (list, tuple)) else None
+    for item in data:
+        m = len(item) if isinstance(item, (list, tuple)) else None
+        if m != n:
+            if n is None or m is None:
+                raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got "
+                                 f"{type(item).__name__ if m is None else m})")
+            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {m})")
+        _check_ragged(item, dim + 1)
 
 
 def _iter_flat(data):

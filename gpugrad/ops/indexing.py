@@ -6,12 +6,13 @@ returns a copy whose backward scatters the gradient back, adding where indices r
 """
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import _tls
 from ..backend import get_array_module
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import as_operand, register_methods
-from .copy import apply_inplace, _check_inplace
+from .inplace import _check_inplace, apply_inplace
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
            "nonzero", "index_put", "take", "take_along_dim", "index_add", "index_copy",
@@ -19,10 +20,16 @@ __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "m
            "kthvalue", "unique"]
 
 
-def _normalize_index(idx, xp):
-    """The index as arrays of the data's module; bool masks become integer index arrays."""
+def _normalize_index(idx, xp, shape=None):
+    """The index as arrays of the data's module; bool masks become integer index arrays.
+
+    With ``shape`` (the indexed tensor's), PyTorch's errors for a negative slice step and a
+    mask whose shape does not match the dims it covers.
+    """
     if not isinstance(idx, tuple):
         idx = (idx,)
+    if shape is not None:
+        _check_index(idx, shape)
     out = []
     advanced = False
     for i in idx:
@@ -49,6 +56,36 @@ def _normalize_index(idx, xp):
         else:
             out.append(i)
     return tuple(out), advanced
+
+
+def _consumed(i):
+    """How many dims of the indexed tensor one index item covers."""
+    if i is None or i is Ellipsis:
+        return 0
+    if isinstance(i, Tensor):
+        i = i._data
+    if hasattr(i, "dtype") and getattr(i, "ndim", 0) and i.dtype.kind == "b":
+        return i.ndim
+    return 1
+
+
+def _check_index(idx, shape):
+    n_used = sum(_consumed(i) for i in idx)
+    dim = 0
+    for i in idx:
+        if isinstance(i, slice) and i.step is not None and i.step <= 0:
+            raise ValueError("step must be greater than zero")
+        if i is Ellipsis:
+            dim += max(len(shape) - n_used, 0)
+            continue
+        mask = i._data if isinstance(i, Tensor) else i
+        if hasattr(mask, "dtype") and getattr(mask, "ndim", 0) and mask.dtype.kind == "b":
+            for k, m in enumerate(mask.shape):
+                if dim + k < len(shape) and m != shape[dim + k]:
+                    raise IndexError(f"The shape of the mask {list(mask.shape)} at index {k} "
+                                     f"does not match the shape of the indexed tensor "
+                                     f"{list(shape)} at index {dim + k}")
+        dim += _consumed(i)
 
 
 def _check_bounds(shape, idx):
@@ -86,6 +123,9 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, idx, advanced):
         ctx.in_shape, ctx.dtype, ctx.idx, ctx.advanced = x.shape, x.dtype, idx, advanced
+        if not advanced and Ellipsis not in idx:
+            # With an Ellipsis, NumPy returns a 0-d view, not a scalar, for a full index.
+            idx = idx + (Ellipsis,)
         try:
             return x[idx]
         except IndexError as e:
@@ -134,7 +174,7 @@ def getitem(self, idx):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     xp = get_array_module(self._data)
-    nidx, advanced = _normalize_index(idx, xp)
+    nidx, advanced = _normalize_index(idx, xp, self._data.shape)
     out = GetItem.apply(self, nidx, advanced)
     if advanced and out._base is not None:
         out._base = None
@@ -179,12 +219,12 @@ def index_put(input, indices, values, accumulate=False):
 def setitem(self, idx, value):
     """``self[idx] = value``: writes into self's storage (recorded while grad mode is on)."""
     xp = get_array_module(self._data)
-    nidx, advanced = _normalize_index(idx, xp)
+    nidx, advanced = _normalize_index(idx, xp, self._data.shape)
     value = as_operand(value)
     recording = _tls.grad_enabled and (self._requires_grad or
                                       getattr(value, "_requires_grad", False))
     if not recording:
-        _check_inplace(self)
+        _check_inplace(self, recording)
         v = value._data if isinstance(value, Tensor) else value
         if hasattr(v, "dtype") and type(v) is not type(self._data):
             raise RuntimeError("Expected all tensors to be on the same device, but found at "
@@ -198,11 +238,17 @@ def setitem(self, idx, value):
             raise RuntimeError(f"shape mismatch: {e}") from None
         self._version[0] += 1
         return
+    if not advanced:
+        # Basic indexing selects a view: copy into it, as PyTorch (CopySlices on the base).
+        from .inplace import copy_
+        copy_(getitem(self, idx), value)
+        return
     apply_inplace(self, _IndexPutInplace, value, nidx)
 
 
 class _IndexPutInplace(IndexPut):
     """IndexPut with the argument order ``apply_inplace`` passes (value, idx)."""
+    _node_name = "IndexPutBackward0"
 
     @staticmethod
     def forward(ctx, x, v, idx):
@@ -250,10 +296,10 @@ def gather(input, dim, index, *, sparse_grad=False):
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
                                f"{list(ix.shape)} to be smaller than self "
                                f"{list(input._data.shape)} apart from dimension {d}")
-    if ix.size and (int(ix.max()) >= input._data.shape[d] or int(ix.min()) < 0):
-        raise RuntimeError(f"index {int(ix.max()) if int(ix.max()) >= input._data.shape[d] else int(ix.min())} "
-                           f"is out of bounds for dimension {d} with size "
-                           f"{input._data.shape[d]}")
+    n = input._data.shape[d] if nd else 1
+    if ix.size and (int(ix.max()) >= n or int(ix.min()) < 0):
+        bad = int(ix.max()) if int(ix.max()) >= n else int(ix.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
     idx = _dim_index(nd, d, ix)
     return GetItem.apply(input, idx, True)
 
@@ -303,8 +349,8 @@ def index_select(input, dim, index):
     idx = (slice(None),) * d + (index._data.reshape(-1),)
     n = input._data.shape[d] if input._data.ndim else 1
     ix = index._data
-    if ix.size and (int(ix.max()) >= n or int(ix.min()) < -n):
-        raise IndexError(f"index out of range in self")
+    if ix.size and (int(ix.max()) >= n or int(ix.min()) < 0):
+        raise IndexError("index out of range in self")
     return GetItem.apply(input, idx, True)
 
 
@@ -326,6 +372,36 @@ def index_fill(input, dim, index, value):
     return IndexPut.apply(input, as_operand(value), idx, False)
 
 
+class MaskedFill(Function):
+    """``input`` with a number where ``mask`` is True (the output broadcasts as PyTorch's)."""
+    _array_forward = True
+    _builtin = True
+    _edge_args = (0,)
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        from ..autograd.broadcast import broadcast_shapes
+        broadcast_shapes(x.shape, mask.shape)
+        xp = get_array_module(x, mask)
+        ctx.save_for_backward(mask)
+        return xp.where(mask, xp.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .arithmetic import where
+        mask, = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = where(mask, 0.0, g) if need[0] else None
+        gv = where(mask, g, 0.0).sum() if need[2] else None
+        return gx, None, gv
+
+
+class MaskedFillTensor(MaskedFill):
+    """masked_fill with a 0-d tensor value that requires grad."""
+    _node_name = "MaskedFillBackward1"
+    _edge_args = (0, 2)
+
+
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where the bool ``mask`` (broadcast) is True.
 
@@ -336,21 +412,16 @@ def masked_fill(input, mask, value):
     """
     if mask._data.dtype.kind != "b":
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype.name}")
-    from .arithmetic import where
+                           f"{_dt.cpp_name(mask._data.dtype)}")
     value = as_operand(value)
-    if isinstance(value, Tensor) and value._data.ndim:
-        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                           f"tensor with {value._data.ndim} dimension(s).")
-    if not isinstance(value, Tensor):
-        value = _make(get_array_module(input._data).asarray(value, dtype=input._data.dtype))
-    elif value._data.dtype != input._data.dtype:
-        value = value.to(input.dtype)
-    out = where(mask, value, input)
-    if out._data.shape != input._data.shape:
-        raise RuntimeError(f"The size of tensor a ({input._data.shape}) must match the size of "
-                           f"tensor b ({mask._data.shape})")
-    return out
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value._data.ndim} dimension(s).")
+        if value._requires_grad and _tls.grad_enabled:
+            return MaskedFillTensor.apply(input, mask, value.to(input.dtype))
+        value = value.item()
+    return MaskedFill.apply(input, mask, value)
 
 
 def masked_select(input, mask):

@@ -4,7 +4,8 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import promote_pair, register_methods
+from .. import dtypes as _dt
+from ._util import not_implemented_for, register_methods
 from .shape import reshape, transpose, unsqueeze, squeeze
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum",
@@ -14,28 +15,11 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", 
 class MatMul(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('self', 'other')   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                               f"{a.ndim}D and {b.ndim}D")
-        ka = a.shape[-1]
-        kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
-        if ka != kb:
-            if a.ndim <= 2 and b.ndim <= 2:
-                sa = f"{a.shape[0]}x{a.shape[1]}" if a.ndim == 2 else f"1x{a.shape[0]}"
-                sb = f"{b.shape[0]}x{b.shape[1]}" if b.ndim == 2 else f"{b.shape[0]}x1"
-                if a.ndim == 1 and b.ndim == 1:
-                    raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}]"
-                                       f" and src [{b.shape[0]}] to have the same number of "
-                                       f"elements, but got {a.shape[0]} and {b.shape[0]} "
-                                       f"elements respectively")
-                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                               f"[{a.shape[0] if a.ndim > 2 else 1}, {ka}] but got: "
-                               f"[{b.shape[0] if b.ndim > 2 else 1}, {kb}].")
-        a, b = promote_pair(a, b)
+        _check_matmul(a, b)
         ctx.ndims = (a.ndim, b.ndim)
         need = ctx.needs_input_grad
         # Save an input only if the other side's gradient needs it.
@@ -47,6 +31,9 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a_nd, b_nd = ctx.ndims
         need = ctx.needs_input_grad
+        if a_nd == 1 and b_nd == 1:
+            # A dot product: g is 0-d.
+            return (g * b if need[0] else None), (g * a if need[1] else None)
         # A 1-D side is a matrix with a dimension of 1 that the result dropped: put it back,
         # take the matrix gradients, drop it again; the engine sums broadcast batch dims.
         if a_nd == 1:
@@ -65,6 +52,51 @@ class MatMul(Function):
             if b_nd == 1:
                 gb = squeeze(gb, -1)
         return ga, gb
+
+
+def _check_matmul(a, b):
+    """PyTorch's errors for matmul: 0-d operands, mismatched sizes, mixed dtypes, bool."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    batched = a.ndim > 2 and b.ndim > 1 or b.ndim > 2
+    if ka != kb:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] "
+                               f"to have the same number of elements, but got {ka} and {kb} "
+                               f"elements respectively")
+        if b.ndim == 1:
+            rows = int(np.prod(a.shape[:-1]))
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), "
+                               f"vec ({kb})")
+        if b.ndim == 2:
+            rows = int(np.prod(a.shape[:-1]))
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and "
+                               f"{b.shape[0]}x{b.shape[1]})")
+        n = int(np.prod(b.shape[:-2]))
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{n}, {ka}] but got: [{n}, {kb}].")
+    if batched:
+        from ..autograd.broadcast import broadcast_shapes
+        broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if a.dtype != b.dtype:
+        na, nb = _dt.torch_name(a.dtype), _dt.torch_name(b.dtype)
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {na} "
+                               f"and {nb}")
+        if b.ndim == 1:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {nb}, "
+                               f"{na}, and {nb}")
+        if batched:
+            raise RuntimeError(f"expected scalar type {na} but found {nb}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dt.cpp_name(a.dtype)} != {_dt.cpp_name(b.dtype)}")
+    if a.dtype.kind == "b":
+        name = ("dot" if a.ndim == 1 and b.ndim == 1 else "addmv_impl_cpu" if b.ndim == 1
+                else "bmm" if batched else "addmm_impl_cpu_")
+        raise not_implemented_for(name, a)
 
 
 def matmul(input, other):
@@ -260,8 +292,12 @@ def einsum(equation, *operands):
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
                                f"does not match the number of dimensions ({o.ndim}) for "
                                f"operand {ins.index(s)} and no ellipsis was given")
-    from .shape import _common_dtype
-    return Einsum.apply(eq, *_common_dtype(list(operands)))
+    first = operands[0]._data.dtype
+    for o in operands[1:]:
+        if o._data.dtype != first:
+            raise RuntimeError(f"expected scalar type {_dt.torch_name(first)} but found "
+                               f"{_dt.torch_name(o._data.dtype)}")
+    return Einsum.apply(eq, *operands)
 
 
 def tensordot(a, b, dims=2):
@@ -289,11 +325,16 @@ def kron(a, b):
 
 
 def trace(input):
-    return einsum("ii->", input)
+    """Sum of the main diagonal of a 2-D tensor."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return diagonal(input).sum()
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    if offset == 0 and input.ndim == 2 and (dim1, dim2) in ((0, 1), (-2, -1)):
+    """The diagonal (``offset`` above the main one) over dims ``dim1`` and ``dim2``."""
+    if offset == 0 and input.ndim == 2 and input.shape[0] == input.shape[1] and \
+            (dim1, dim2) in ((0, 1), (-2, -1)):
         return einsum("ii->i", input)
     from .indexing import _take_diagonal
     return _take_diagonal(input, offset, dim1, dim2)
@@ -315,7 +356,9 @@ def diag(input, diagonal=0):
 
 
 register_methods(
-    matmul=matmul, __matmul__=matmul, __rmatmul__=lambda s, o: matmul(o, s), mm=mm, bmm=bmm,
+    matmul=matmul, __matmul__=lambda s, o: matmul(s, o) if isinstance(o, Tensor) else
+    NotImplemented, __rmatmul__=lambda s, o: matmul(o, s) if isinstance(o, Tensor) else
+    NotImplemented, mm=mm, bmm=bmm,
     mv=mv, dot=dot, vdot=dot, inner=inner, outer=outer, ger=outer, addmm=addmm,
     baddbmm=baddbmm, kron=kron, trace=trace, diagonal=diagonal, diag=diag,
 )

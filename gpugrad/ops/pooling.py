@@ -78,6 +78,9 @@ class MaxPool(Function):
         xpd = _padded(xp, x, win, _lowest(x.dtype))
         # Flat offsets into one channel's (unpadded) plane, per spatial dim.
         plane = [int(np.prod(spatial[i + 1:], dtype=np.int64)) for i in range(len(spatial))]
+        # NaN must win every comparison (PyTorch propagates it); on the CPU that costs two
+        # more passes per kernel offset, so pay them only when the input has a NaN.
+        nan_aware = x.dtype.kind == "f" and (xp is not np or bool(np.isnan(x).any()))
         best = arg = None
         for off in _offsets(win):
             v = xpd[_slices(off, win)]
@@ -87,8 +90,8 @@ class MaxPool(Function):
                 arg = xp.full(best.shape, delta, dtype=np.int64)
                 continue
             better = v > best
-            if x.dtype.kind == "f":
-                better |= xp.isnan(v)  # NaN propagates, as in PyTorch
+            if nan_aware:
+                better |= xp.isnan(v)
             xp.copyto(best, v, where=better)
             xp.copyto(arg, delta, where=better)
         # Add where each window starts, so the indices address the unpadded input.
@@ -189,6 +192,20 @@ def _avg_scale(xp, dtype, spatial, win, count_include_pad, divisor_override):
     return scale if xp is np else xp.asarray(scale)
 
 
+def _tiled(xp, x, win, spatial, scale, adjoint):
+    """Average pooling whose windows tile the input exactly (kernel == stride, no padding,
+    e.g. 2x2 pooling or global pooling): one reshape-and-sum, or one broadcast back."""
+    lead = x.shape[:2]
+    split = lead + tuple(d for o, k in zip(win.out, win.kernel) for d in (o, k))
+    inner = tuple(3 + 2 * i for i in range(len(spatial)))
+    if not adjoint:
+        acc = x.reshape(split).sum(axis=inner)
+        acc *= scale
+        return acc
+    g = (x * scale).reshape(lead + tuple(d for o in win.out for d in (o, 1)))
+    return xp.ascontiguousarray(xp.broadcast_to(g, split)).reshape(lead + tuple(spatial))
+
+
 class AvgPool(Function):
     """Average over windows, or with ``adjoint`` its transpose (the average pool backward)."""
     _array_forward = True
@@ -200,6 +217,9 @@ class AvgPool(Function):
         ctx.args = (win, spatial, count_include_pad, divisor_override)
         ctx.adjoint = adjoint
         scale = _avg_scale(xp, x.dtype, spatial, win, count_include_pad, divisor_override)
+        if win.kernel == win.stride and not any(win.padding) and \
+                all(o * k == n for o, k, n in zip(win.out, win.kernel, spatial)):
+            return _tiled(xp, x, win, spatial, scale, adjoint)
         if not adjoint:
             xpd = _padded(xp, x, win, 0)
             acc = None

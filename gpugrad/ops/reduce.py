@@ -1,26 +1,21 @@
-"""Reductions: sum, mean, prod, var, std, max/min, amax/amin, argmax/argmin, logsumexp, norm,
-cumsum, all/any.
+"""Reductions: sum, mean, prod, max/min, amax/amin, argmax/argmin, cumsum, cumprod, all/any
+(var, std, logsumexp and norm are in ``statistics``).
 
 ``dim`` takes None, an int or a sequence; ``keepdim`` keeps reduced dims as size 1. Backward
 broadcasts the incoming gradient back over the reduced dims.
 """
-import builtins
-
 import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor, _make, _wrap_dim
-from ._util import normalize_dims, register_methods, to_float
+from ._util import normalize_dims, not_implemented_for, register_methods
 from .shape import broadcast_to, reshape
 
-__all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "max", "min", "amax",
-           "amin", "argmax", "argmin", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
-           "count_nonzero", "aminmax", "median", "nansum", "nanmean"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum",
+           "cumprod", "all", "any", "count_nonzero", "aminmax", "median", "nansum", "nanmean"]
 
-
-builtins_max = builtins.max
 
 
 def _keep_shape(shape, axes):
@@ -36,6 +31,7 @@ def _expand_back(g, in_shape, axes, keepdim):
 
 
 class Sum(Function):
+    """Sum over all dims (SumBackward0); ``SumDim`` names the one over given dims."""
     _array_forward = True
     _builtin = True
 
@@ -52,6 +48,10 @@ class Sum(Function):
         return _expand_back(g, ctx.in_shape, ctx.axes, ctx.keepdim), None, None, None
 
 
+class SumDim(Sum):
+    _node_name = "SumBackward1"
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over all elements or over ``dim``.
 
@@ -60,10 +60,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         >>> gg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
         tensor([4., 6.])
     """
-    axes = normalize_dims(dim, input._data.ndim) if not (isinstance(dim, (list, tuple))
-                                                         and len(dim) == 0) else \
-        tuple(range(input._data.ndim))
-    return Sum.apply(input, axes, keepdim, _dt.to_numpy_dtype(dtype))
+    every = dim is None or isinstance(dim, (list, tuple)) and len(dim) == 0
+    axes = tuple(range(input._data.ndim)) if every else normalize_dims(dim, input._data.ndim)
+    return (Sum if every else SumDim).apply(input, axes, keepdim, _dt.to_numpy_dtype(dtype))
 
 
 class Mean(Function):
@@ -86,20 +85,26 @@ class Mean(Function):
                             ctx.keepdim), None, None
 
 
+class MeanDim(Mean):
+    _node_name = "MeanBackward1"
+
+
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over all elements or over ``dim`` (floating tensors only, as in PyTorch)."""
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}")
+                           f"floating point or complex dtype. Got: "
+                           f"{_dt.torch_name(input._data.dtype)}")
     axes = normalize_dims(dim, input._data.ndim)
-    return Mean.apply(input, axes, keepdim)
+    return (Mean if dim is None else MeanDim).apply(input, axes, keepdim)
 
 
 class Prod(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('self', 'result')   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -112,6 +117,8 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        if x._data.size == 0:  # an empty product is 1; the gradient is as empty as x
+            return _expand_back(g, ctx.in_shape, ctx.axes, ctx.keepdim), None, None
         # Product of all the others, computed without dividing so zeros are handled: for each
         # reduced position, prod(others) = exclusive cumprod from the left * from the right.
         axes = ctx.axes
@@ -135,6 +142,10 @@ class Prod(Function):
         return _expand_back(g, ctx.in_shape, axes, ctx.keepdim) * others, None, None
 
 
+class ProdDim(Prod):
+    _node_name = "ProdBackward1"
+
+
 def _exclusive_cumprod(x, d, reverse):
     from .creation import ones
     from .shape import cat, flip, narrow
@@ -154,7 +165,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     axes = normalize_dims(dim, input._data.ndim)
-    return Prod.apply(input, axes, keepdim)
+    return (Prod if dim is None else ProdDim).apply(input, axes, keepdim)
 
 
 class Cumsum(Function):
@@ -164,7 +175,9 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, d):
         ctx.d = d
-        return x.cumsum(axis=d, dtype=np.int64 if x.dtype.kind in "biu" else None)
+        # reshape: NumPy's cumsum of a 0-d array is 1-d; PyTorch's stays 0-d.
+        return x.cumsum(axis=d, dtype=np.int64 if x.dtype.kind in "biu" else None).reshape(
+            x.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -182,11 +195,14 @@ def cumsum(input, dim, *, dtype=None):
 class Cumprod(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('self', 'result')   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, x, d):
         ctx.d = d
-        y = x.cumprod(axis=d)
+        # int64 for integer inputs (NumPy would give uint64 for uint8); 0-d stays 0-d.
+        y = x.cumprod(axis=d, dtype=np.int64 if x.dtype.kind in "biu" else None).reshape(
+            x.shape)
         ctx.save_for_backward(x, y)
         return y
 
@@ -195,9 +211,30 @@ class Cumprod(Function):
         x, y = ctx.saved_tensors
         from .shape import flip
         d = ctx.d
-        # d y_j / d x_i = y_j / x_i for j >= i; valid where x has no zeros.
-        s = flip(cumsum(flip(g * y, d), d), d)
-        return s / x, None
+        if x._data.ndim == 0:  # the product of one element is that element
+            return g, None
+        if not bool((x._data == 0).any()):
+            # d y_j / d x_i = y_j / x_i for j >= i: a reversed cumsum, then one division.
+            return flip(cumsum(flip(g * y, d), d), d) / x, None
+        return _cumprod_grad_with_zeros(x, g, d), None
+
+
+def _cumprod_grad_with_zeros(x, g, d):
+    """The cumprod gradient without dividing by x: for each i, the products of x with x_i
+    replaced by 1 (an n x n intermediate, used only when x has zeros)."""
+    from .arithmetic import where
+    from .creation import eye, ones
+    from .shape import movedim, unsqueeze
+    xm = movedim(x, d, -1)
+    gm = movedim(g, d, -1)
+    n = xm.shape[-1]
+    dev = x.device
+    diag = eye(n, dtype=_dt.bool, device=dev)
+    others = where(diag, 1.0, unsqueeze(xm, -2))          # [..., i, k]
+    partial = cumprod(others, -1)                          # prod_{k <= j, k != i} x_k
+    upper = _make(get_array_module(x._data).triu(ones(n, n, device=dev)._data).astype(bool))
+    terms = where(upper, partial * unsqueeze(gm, -2), 0.0)  # only j >= i contributes
+    return movedim(sum(terms, -1), -1, d)
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -206,48 +243,33 @@ def cumprod(input, dim, *, dtype=None):
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance with Bessel's correction by default (``correction=1``)."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    if isinstance(dim, bool):
-        correction, dim = int(dim), None
-    axes = normalize_dims(dim, input._data.ndim)
-    n = 1
+_NO_IDENTITY = ("{}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                "the reduction dim with the 'dim' argument.")
+
+
+def _check_nonempty(name, input, axes, every):
+    """PyTorch's errors for max-like reductions over nothing (they have no identity)."""
+    shape = input._data.shape
+    if every:
+        if input._data.size == 0:
+            raise RuntimeError(_NO_IDENTITY.format(name))
+        return
     for a in axes:
-        n *= input._data.shape[a]
-    mu = mean(input, axes, keepdim=True)
-    dev = input - mu
-    ss = sum(dev * dev, axes, keepdim=keepdim)
-    # PyTorch clamps a negative denominator to 0 (giving inf or nan, as here).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return ss / float(builtins_max(n - correction, 0))
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation (the square root of :func:`var`)."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+        if shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
 
 
 class _Extreme(Function):
     """max/min/amax/amin over axes; ties share the gradient evenly (PyTorch's amax rule)."""
     _array_forward = True
     _builtin = True
+    _saved_names = ('self', 'result')   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, is_max):
-        if x.size == 0 and any(x.shape[a] == 0 for a in axes) or x.size == 0 and not axes:
-            name = "max" if is_max else "min"
-            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                             f"== 0. Specify the reduction dim with the 'dim' argument.")
+        # (``any`` here would be this module's own.)
+        if x.size == 0 and (not axes or 0 in [x.shape[a] for a in axes]):
+            raise RuntimeError(_NO_IDENTITY.format("max" if is_max else "min"))
         y = x.max(axis=axes, keepdims=True) if is_max else x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         ctx.axes, ctx.keepdim, ctx.in_shape = axes, keepdim, x.shape
@@ -304,7 +326,14 @@ class _ExtremeDim(Function):
         return scatter_into_zeros(g, idx_k, ctx.d, ctx.in_shape), None, None, None
 
 
-_ExtremeDim._backward_cls.materialize_grads = False
+# PyTorch's node names: max() is MaxBackward1, max(dim) MaxBackward0, amax AmaxBackward0.
+_FULL = {True: type("Max", (_Extreme,), {"_node_name": "MaxBackward1"}),
+         False: type("Min", (_Extreme,), {"_node_name": "MinBackward1"})}
+_AMAX = {True: type("Amax", (_Extreme,), {}), False: type("Amin", (_Extreme,), {})}
+_DIM = {True: type("MaxDim", (_ExtremeDim,), {"_node_name": "MaxBackward0"}),
+        False: type("MinDim", (_ExtremeDim,), {"_node_name": "MinBackward0"})}
+for _cls in (_ExtremeDim,) + tuple(_DIM.values()):
+    _cls._backward_cls.materialize_grads = False
 
 
 def _minmax(input, dim, keepdim, is_max, other=None):
@@ -312,9 +341,13 @@ def _minmax(input, dim, keepdim, is_max, other=None):
         from .arithmetic import maximum, minimum
         return maximum(input, dim) if is_max else minimum(input, dim)
     if dim is None:
-        return _Extreme.apply(input, tuple(range(input._data.ndim)), False, is_max)
+        _check_nonempty("max" if is_max else "min", input, (), True)
+        return _FULL[is_max].apply(input, tuple(range(input._data.ndim)), False, is_max)
     from ..return_types import minmax_result
-    vals, idx = _ExtremeDim.apply(input, _wrap_dim(dim, input._data.ndim), keepdim, is_max)
+    d = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # one element: itself at index 0, both 0-d
+        input, keepdim = reshape(input, (1,)), False
+    vals, idx = _DIM[is_max].apply(input, d, keepdim, is_max)
     return minmax_result("max" if is_max else "min", vals, idx)
 
 
@@ -338,33 +371,46 @@ def min(input, dim=None, keepdim=False):
 
 def amax(input, dim=(), keepdim=False):
     """The largest values over ``dim`` (all dims by default); ties share the gradient."""
-    axes = normalize_dims(dim if dim != () else None, input._data.ndim)
-    return _Extreme.apply(input, axes, keepdim, True)
+    every = dim is None or dim == () or dim == []
+    axes = normalize_dims(None if every else dim, input._data.ndim)
+    _check_nonempty("amax", input, axes, every)
+    return _AMAX[True].apply(input, axes, keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
-    axes = normalize_dims(dim if dim != () else None, input._data.ndim)
-    return _Extreme.apply(input, axes, keepdim, False)
+    every = dim is None or dim == () or dim == []
+    axes = normalize_dims(None if every else dim, input._data.ndim)
+    _check_nonempty("amin", input, axes, every)
+    return _AMAX[False].apply(input, axes, keepdim, False)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
+    if input._data.size == 0 and (dim is None or input._data.shape[_wrap_dim(
+            dim, input._data.ndim)] == 0):
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
     return amin(input, dim if dim is not None else (), keepdim), \
         amax(input, dim if dim is not None else (), keepdim)
 
 
 def _arg(input, dim, keepdim, fn):
     x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{fn}(): does not support bool input")
     xp = get_array_module(x)
     if dim is None:
         if x.size == 0:
-            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for "
-                               f"input.numel() == 0.")
+            raise IndexError(f"{fn}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0.")
         r = getattr(xp, fn)(x.reshape(-1))
         if x.dtype.kind == "f" and xp.isnan(x).any():
             r = xp.argmax(xp.isnan(x.reshape(-1)))
         r = xp.asarray(r, dtype=np.int64)
         return _make(r.reshape((1,) * x.ndim) if keepdim else r)
     d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:  # index 0 of the one element, 0-d
+        return _arg(reshape(input, (1,)), 0, False, fn)
+    _check_nonempty(fn, input, (d,), False)
     return _ExtremeDim.apply(input.detach(), d, keepdim, fn == "argmax")[1]
 
 
@@ -378,74 +424,23 @@ def argmin(input, dim=None, keepdim=False):
     return _arg(input, dim, keepdim, "argmin")
 
 
-def logsumexp(input, dim, keepdim=False):
-    """``log(sum(exp(input)))`` over ``dim``, stable for large magnitudes."""
-    axes = normalize_dims(dim, input._data.ndim)
-    m = amax(input, axes, keepdim=True).detach()
-    xp = input._array_module
-    m = _make(xp.where(xp.isfinite(m._data), m._data, 0).astype(m._data.dtype))
-    out = sum((input - m).exp(), axes, keepdim=True).log() + m
-    if not keepdim:
-        out = reshape(out, tuple(s for i, s in enumerate(out.shape) if i not in axes))
-    return out
-
-
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """Vector p-norm (2 by default) over all elements or ``dim``; ``'fro'`` and ``'nuc'``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    x = input
-    if p in ("fro", 2, 2.0):
-        return _l2(x, dim, keepdim)
-    if p in (float("inf"), "inf"):
-        return amax(x.abs(), dim if dim is not None else (), keepdim)
-    if p in (float("-inf"), "-inf"):
-        return amin(x.abs(), dim if dim is not None else (), keepdim)
-    if p == 0:
-        return sum((x != 0).to(x.dtype), dim, keepdim)
-    if p == 1:
-        return sum(x.abs(), dim, keepdim)
-    return sum(x.abs() ** p, dim, keepdim) ** (1.0 / p)
-
-
-class _L2Norm(Function):
-    """sqrt(sum(x*x)); gradient x / norm, and 0 where the norm is 0 (PyTorch's convention)."""
-    _array_forward = True
-    _builtin = True
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        xp = get_array_module(x)
-        y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
-        ctx.save_for_backward(x, y)
-        ctx.axes, ctx.keepdim, ctx.in_shape = axes, keepdim, x.shape
-        return y if keepdim else y.reshape(tuple(s for i, s in enumerate(x.shape)
-                                                 if i not in axes))
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        from .arithmetic import where
-        safe = where(y == 0, 1.0, y)
-        scale = where(y == 0, 0.0, 1.0 / safe)
-        return _expand_back(g, ctx.in_shape, ctx.axes, ctx.keepdim) * x * scale, None, None
-
-
-def _l2(x, dim, keepdim):
-    x = x if x._data.dtype.kind == "f" else x.to(_dt.get_default_dtype())
-    return _L2Norm.apply(x, normalize_dims(dim, x._data.ndim), keepdim)
-
-
 def all(input, dim=None, keepdim=False):
     """True where every element (over ``dim``) is non-zero."""
     axes = None if dim is None else normalize_dims(dim, input._data.ndim)
-    return _make(input._data.astype(bool).all(axis=axes, keepdims=keepdim))
+    return _make(_uint8_stays(input._data, input._data.astype(bool).all(axis=axes,
+                                                                         keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
     """True where some element (over ``dim``) is non-zero."""
     axes = None if dim is None else normalize_dims(dim, input._data.ndim)
-    return _make(input._data.astype(bool).any(axis=axes, keepdims=keepdim))
+    return _make(_uint8_stays(input._data, input._data.astype(bool).any(axis=axes,
+                                                                         keepdims=keepdim)))
+
+
+def _uint8_stays(x, result):
+    # PyTorch's all/any keep uint8 inputs uint8 (kept for backward compatibility there).
+    return result.astype(np.uint8) if x.dtype == np.uint8 else result
 
 
 def count_nonzero(input, dim=None):
@@ -460,13 +455,21 @@ def median(input, dim=None, keepdim=False):
     from .indexing import gather
     x = input._data
     xp = input._array_module
+    if x.dtype.kind == "b":
+        raise not_implemented_for("median_cpu" if dim is None else "median_out", x)
     if dim is None:
         flat = reshape(input, (-1,))
+        if flat._data.size == 0:  # PyTorch's median of nothing is nan
+            return reshape(sum(flat) * float("nan"), ())
         k = (flat._data.size - 1) // 2
         order = xp.argsort(flat._data, kind="stable")
         idx = _make(order[k:k + 1].astype(np.int64))
         return reshape(gather(flat, 0, idx), ())
     d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:  # the median of one element, with index 0 (0-d, as PyTorch's)
+        vals, idx = median(reshape(input, (1,)), 0)
+        return minmax_result("median", vals, idx)
+    _check_nonempty("median", input, (d,), False)
     k = (x.shape[d] - 1) // 2
     order = xp.argsort(x, axis=d, kind="stable")
     idx = xp.take(order, [k], axis=d).astype(np.int64)
@@ -479,18 +482,21 @@ def median(input, dim=None, keepdim=False):
 
 def nansum(input, dim=None, keepdim=False):
     from .arithmetic import where
+    if input._data.dtype.kind != "f":  # no NaN to skip; int64 as sum's
+        return sum(input, dim, keepdim)
     return sum(where(input.isnan(), 0.0, input), dim, keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False):
-    from .arithmetic import where
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_dt.torch_name(input._data.dtype)}")
     keep = (~input.isnan()).to(input.dtype)
     return nansum(input, dim, keepdim) / sum(keep, dim, keepdim)
 
 
 register_methods(
-    sum=sum, mean=mean, prod=prod, var=var, std=std, max=max, min=min, amax=amax, amin=amin,
-    aminmax=aminmax, argmax=argmax, argmin=argmin, logsumexp=logsumexp, norm=norm,
-    cumsum=cumsum, cumprod=cumprod, all=all, any=any, count_nonzero=count_nonzero,
-    median=median, nansum=nansum, nanmean=nanmean,
+    sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, aminmax=aminmax,
+    argmax=argmax, argmin=argmin, cumsum=cumsum, cumprod=cumprod, all=all, any=any,
+    count_nonzero=count_nonzero, median=median, nansum=nansum, nanmean=nanmean,
 )

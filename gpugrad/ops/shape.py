@@ -5,7 +5,7 @@ input's storage and version counter, as in PyTorch, so an in-place change is see
 """
 import numpy as np
 
-from ..autograd.broadcast import BroadcastTo, SumToShape, broadcast_shapes
+from ..autograd.broadcast import BroadcastTo, broadcast_shapes
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Size, Tensor, _make, _wrap_dim
@@ -47,6 +47,7 @@ class Reshape(Function):
     _array_forward = True
     _builtin = True
     _view_op = True
+    _node_name = "ViewBackward0"
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -121,6 +122,22 @@ def ravel(input):
     return Reshape.apply(input, (-1,))
 
 
+class Squeeze(Reshape):
+    _node_name = "SqueezeBackward0"
+
+
+class SqueezeDim(Reshape):
+    _node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Reshape):
+    _node_name = "SqueezeBackward2"
+
+
+class Unsqueeze(Reshape):
+    _node_name = "UnsqueezeBackward0"
+
+
 class Permute(Function):
     _array_forward = True
     _builtin = True
@@ -134,6 +151,15 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, g):
         return Permute.apply(g, tuple(np.argsort(ctx.dims))), None
+
+
+class Transpose(Permute):
+    _node_name = "TransposeBackward0"
+
+
+class TransposeT(Permute):
+    """``t()``."""
+    _node_name = "TBackward0"
 
 
 def permute(input, *dims):
@@ -158,7 +184,7 @@ def transpose(input, dim0, dim1):
     perm = list(range(nd))
     a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     perm[a], perm[b] = perm[b], perm[a]
-    return Permute.apply(input, tuple(perm))
+    return Transpose.apply(input, tuple(perm))
 
 
 swapaxes = swapdims = transpose
@@ -169,11 +195,27 @@ def t(input):
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return transpose(input, 0, 1) if nd == 2 else Permute.apply(input, tuple(range(nd)))
+    return TransposeT.apply(input, (1, 0) if nd == 2 else tuple(range(nd)))
+
+
+_T_WARNED = set()
 
 
 def _T(self):
     nd = self._data.ndim
+    if nd != 2:
+        # PyTorch deprecates .T off matrices, warning once per process.
+        kind = "0d" if nd == 0 else "nd"
+        if kind not in _T_WARNED:
+            _T_WARNED.add(kind)
+            import warnings
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity "
+                          "in these cases." if nd == 0 else
+                          "The use of `x.T` on tensors of dimension other than 2 to reverse "
+                          "their shape is deprecated and it will throw an error in a future "
+                          "release. Consider `x.mT` to transpose batches of matrices or "
+                          "`x.permute(*gpugrad.arange(x.ndim - 1, -1, -1))` to reverse the "
+                          "dimensions of a tensor.", UserWarning, stacklevel=2)
     return Permute.apply(self, tuple(range(nd - 1, -1, -1)))
 
 
@@ -209,14 +251,16 @@ def squeeze(input, dim=None):
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         drop = {_wrap_dim(d, nd) for d in dims} if nd else set()
         new = tuple(s for i, s in enumerate(shape) if not (i in drop and s == 1))
-    return Reshape.apply(input, new)
+        cls = SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+        return cls.apply(input, new)
+    return Squeeze.apply(input, new)
 
 
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at ``dim``."""
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape) + 1)
-    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+    return Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
 
 
 def broadcast_to(input, size):
@@ -326,7 +370,21 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}")
     d = _wrap_dim(dim, len(shape) + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return Stack.apply(d, *_common_dtype(tensors))
+
+
+class Stack(Function):
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return get_array_module(*xs).stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,) + unbind(g, ctx.dim)
 
 
 def hstack(tensors):
@@ -366,13 +424,14 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"split_sizes={sizes}")
     if len(sizes) == 1:
         return (Reshape.apply(tensor, shape),)
-    out = _SplitOp.apply(tensor, tuple(sizes), d)
-    return out
+    cls = _SplitOp if isinstance(split_size_or_sections, int) else _SplitWithSizes
+    return cls.apply(tensor, tuple(sizes), d)
 
 
 class _SplitOp(Function):
     _array_forward = True
     _builtin = True
+    _node_name = "SplitBackward0"
 
     @staticmethod
     def forward(ctx, x, sizes, dim):
@@ -390,6 +449,9 @@ class _SplitOp(Function):
                  for g, s in zip(grads, ctx.shapes)]
         return cat(parts, ctx.dim), None, None
 
+
+class _SplitWithSizes(_SplitOp):
+    _node_name = "SplitWithSizesBackward0"
 
 
 def chunk(input, chunks, dim=0):
@@ -409,7 +471,14 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    """``length`` elements along ``dim`` from ``start`` (a view)."""
     d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
     idx = [slice(None)] * input._data.ndim
     idx[d] = slice(start, start + length)
     return input[tuple(idx)]
@@ -431,11 +500,15 @@ class Flip(Function):
         return Flip.apply(g, ctx.dims), None
 
 
-def flip(input, dims):
-    """Reverse the order along ``dims`` (a copy, as in PyTorch)."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+def flip(input, *dims):
+    """Reverse the order along ``dims`` (a copy, as in PyTorch): ``flip(0, 1)`` or
+    ``flip((0, 1))``."""
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
     nd = input._data.ndim
-    return Flip.apply(input, tuple(_wrap_dim(d, nd) for d in dims))
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    # A 0-d tensor takes dim 0 (PyTorch's rule) but has no axis to reverse.
+    return Flip.apply(input, dims if nd else ())
 
 
 def fliplr(input):

@@ -9,8 +9,9 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..backend.kernels import launch
-from ..tensor import _make
-from ._util import register_methods, to_float
+from ..tensor import Tensor, _make
+from .. import dtypes as _dt
+from ._util import not_implemented_for, register_methods, to_float
 
 __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
            "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
@@ -19,15 +20,26 @@ __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsq
            "isfinite", "nan_to_num", "signbit"]
 
 
-def _unary(name, array_fn, saves, derivative, floating=True, doc=""):
+def _unary(name, array_fn, saves, derivative, floating=True, doc="", no_bool=None, quiet=True,
+           node_name=None):
     """Build a Function: ``y = array_fn(xp, x)``; ``gx = derivative(g, x, y)``.
 
-    ``saves`` is "input", "output" or None: what the derivative reads.
+    ``saves`` is "input", "output" or None: what the derivative reads. ``floating``: integer
+    inputs compute in the default float dtype. ``no_bool``: PyTorch's kernel name, for ops that
+    have no bool version (NotImplementedError as PyTorch's). ``quiet``: NumPy's floating-point
+    warnings off (a context manager per call, so off for ops that cannot overflow).
     """
     def forward(ctx, x):
         if floating:
             x = to_float(x)
-        y = array_fn(get_array_module(x), x)
+        elif no_bool is not None and x.dtype.kind == "b":
+            raise not_implemented_for(no_bool, x)
+        if quiet:
+            # PyTorch returns inf and nan (log(0), sqrt(-1), exp(1000)) without a warning.
+            with np.errstate(all="ignore"):
+                y = array_fn(get_array_module(x), x)
+        else:
+            y = array_fn(get_array_module(x), x)
         if saves == "input":
             ctx.save_for_backward(x)
         elif saves == "output":
@@ -41,7 +53,8 @@ def _unary(name, array_fn, saves, derivative, floating=True, doc=""):
         return derivative(g, x, y)
 
     cls = type(name.capitalize(), (Function,), {
-        "_array_forward": True, "_builtin": True, "__doc__": doc,
+        "_array_forward": True, "_builtin": True, "__doc__": doc, "_node_name": node_name,
+        "_saved_names": ("self",) if saves == "input" else ("result",) if saves else (),
         "forward": staticmethod(forward), "backward": staticmethod(backward)})
 
     def op(input):
@@ -70,31 +83,51 @@ Log10, log10 = _unary("log10", lambda xp, x: xp.log10(x), "input",
 Sqrt, sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), "output", lambda g, x, y: g / (2 * y))
 Rsqrt, rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "output",
                       lambda g, x, y: g * -0.5 * y * y * y)
-Square, square = _unary("square", lambda xp, x: x * x, "input", lambda g, x, y: g * 2 * x,
-                        floating=False)
+Square, square = _unary("square", lambda xp, x: _square(x), "input",
+                        lambda g, x, y: g * 2 * x, floating=False, quiet=False,
+                        node_name="PowBackward0")  # PyTorch's square is pow(x, 2)
 Reciprocal, reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, "output",
                                 lambda g, x, y: -g * y * y)
-Sin, sin = _unary("sin", lambda xp, x: xp.sin(x), "input", lambda g, x, y: g * x.cos())
-Cos, cos = _unary("cos", lambda xp, x: xp.cos(x), "input", lambda g, x, y: -g * x.sin())
+Sin, sin = _unary("sin", lambda xp, x: xp.sin(x), "input", lambda g, x, y: g * x.cos(),
+                  quiet=False)
+Cos, cos = _unary("cos", lambda xp, x: xp.cos(x), "input", lambda g, x, y: -g * x.sin(),
+                  quiet=False)
 Tan, tan = _unary("tan", lambda xp, x: xp.tan(x), "output", lambda g, x, y: g * (1 + y * y))
 Asin, asin = _unary("asin", lambda xp, x: xp.arcsin(x), "input",
                     lambda g, x, y: g * (1 - x * x).rsqrt())
 Acos, acos = _unary("acos", lambda xp, x: xp.arccos(x), "input",
                     lambda g, x, y: -g * (1 - x * x).rsqrt())
 Atan, atan = _unary("atan", lambda xp, x: xp.arctan(x), "input",
-                    lambda g, x, y: g / (1 + x * x))
+                    lambda g, x, y: g / (1 + x * x), quiet=False)
 Sinh, sinh = _unary("sinh", lambda xp, x: xp.sinh(x), "input", lambda g, x, y: g * x.cosh())
 Cosh, cosh = _unary("cosh", lambda xp, x: xp.cosh(x), "input", lambda g, x, y: g * x.sinh())
 Abs, abs = _unary("abs", lambda xp, x: xp.abs(x), "input", lambda g, x, y: g * x.sign(),
-                  floating=False)
-Sign, sign = _unary("sign", lambda xp, x: xp.sign(x), None, _zero_grad, floating=False)
+                  floating=False, no_bool="abs_cpu", quiet=False)
+Sign, sign = _unary("sign", lambda xp, x: xp.sign(x) if x.dtype.kind != "b" else x.copy(), None,
+                    _zero_grad, floating=False, quiet=False)
 Floor, floor = _unary("floor", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else x.copy(),
-                      None, _zero_grad, floating=False)
+                      None, _zero_grad, floating=False, no_bool="floor_vml_cpu", quiet=False)
 Ceil, ceil = _unary("ceil", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else x.copy(),
-                    None, _zero_grad, floating=False)
+                    None, _zero_grad, floating=False, no_bool="ceil_vml_cpu", quiet=False)
 Trunc, trunc = _unary("trunc", lambda xp, x: xp.trunc(x) if x.dtype.kind == "f" else x.copy(),
-                      None, _zero_grad, floating=False)
-Frac, frac = _unary("frac", lambda xp, x: x - xp.trunc(x), None, lambda g, x, y: g)
+                      None, _zero_grad, floating=False, no_bool="trunc_vml_cpu", quiet=False)
+Frac, frac = _unary("frac", lambda xp, x: _frac(xp, x), None, lambda g, x, y: g,
+                    floating=False, quiet=False)
+
+
+def _square(x):
+    # PyTorch's square is pow(x, 2): bool squares to int64.
+    if x.dtype.kind == "b":
+        x = x.astype(np.int64)
+    return x * x
+
+
+def _frac(xp, x):
+    if x.dtype.kind != "f":
+        raise not_implemented_for("frac_cpu", x)
+    return x - xp.trunc(x)
+
+
 Erf, erf = _unary("erf", lambda xp, x: _erf(xp, x), "input",
                   lambda g, x, y: g * (2.0 / float(np.sqrt(np.pi))) * (-(x * x)).exp())
 
@@ -113,6 +146,8 @@ class Round(Function):
 
     @staticmethod
     def forward(ctx, x, decimals=0):
+        if x.dtype.kind == "b":
+            raise not_implemented_for("round_vml_cpu", x)
         xp = get_array_module(x)
         # NumPy's round is half-to-even, as PyTorch's.
         return xp.round(x, decimals) if x.dtype.kind == "f" else x.copy()
@@ -130,6 +165,7 @@ def round(input, *, decimals=0):
 class Tanh(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('result',)   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, x):
@@ -164,6 +200,7 @@ class TanhBackward(Function):
 class Sigmoid(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('result',)   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, x):
@@ -198,11 +235,14 @@ class SigmoidBackward(Function):
 class Relu(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('result',)   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
         xp = get_array_module(x)
-        y = xp.maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+        y = xp.maximum(x, 0)
         # The output is all backward needs: y > 0 is the mask.
         ctx.save_for_backward(y)
         return y
@@ -247,11 +287,22 @@ def relu(input):
 class Clamp(Function):
     _array_forward = True
     _builtin = True
+    _saved_names = ('self', 'min', 'max')   # grad_fn._saved_<name>, as PyTorch's
+    _node_name = "ClampBackward1"
 
     @staticmethod
     def forward(ctx, x, lo, hi):
         if lo is None and hi is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        # The result dtype promotes over the bounds too (an int tensor clamped at 0.5 is float).
+        rt = _dt.result_type(*[v for v in (x, lo, hi) if v is not None])
+        if rt.kind == "b":
+            raise not_implemented_for("clamp_scalar_cpu" if lo is not None and hi is not None
+                                      else "clamp_min_scalar_cpu" if lo is not None
+                                      else "clamp_max_scalar_cpu", x)
+        x = x.astype(rt, copy=False)
+        lo = lo.astype(rt, copy=False) if hasattr(lo, "dtype") else lo
+        hi = hi.astype(rt, copy=False) if hasattr(hi, "dtype") else hi
         xp = get_array_module(x)
         y = x
         if lo is not None:
@@ -263,7 +314,7 @@ class Clamp(Function):
         ctx.save_for_backward(x, lo if hasattr(lo, "dtype") else None,
                               hi if hasattr(hi, "dtype") else None)
         ctx.bounds = (lo, hi)
-        return y.astype(x.dtype, copy=False) if x.dtype.kind == "f" else y
+        return y.astype(rt, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -285,6 +336,19 @@ class Clamp(Function):
         return gx, glo, ghi
 
 
+class ClampTensor(Clamp):
+    """clamp with tensor bounds."""
+    _node_name = "ClampBackward0"
+
+
+class ClampMin(Clamp):
+    _node_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    _node_name = "ClampMaxBackward0"
+
+
 def clamp(input, min=None, max=None):
     """Limit values to ``[min, max]``; the gradient passes where the input is inside.
 
@@ -293,18 +357,19 @@ def clamp(input, min=None, max=None):
         >>> gg.clamp(gg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
         tensor([0.0000, 0.5000, 1.0000])
     """
-    return Clamp.apply(input, min, max)
+    tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+    return (ClampTensor if tensor_bounds else Clamp).apply(input, min, max)
 
 
 clip = clamp
 
 
 def clamp_min(input, min):
-    return Clamp.apply(input, min, None)
+    return ClampMin.apply(input, min, None)
 
 
 def clamp_max(input, max):
-    return Clamp.apply(input, None, max)
+    return ClampMax.apply(input, None, max)
 
 
 def _predicate(fn_name):
@@ -321,10 +386,28 @@ isfinite = _predicate("isfinite")
 signbit = _predicate("signbit")
 
 
+class NanToNum(Function):
+    """Non-finite values replaced; the gradient passes where the input was finite."""
+    _array_forward = True
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        xp = get_array_module(x)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(xp.isfinite(x))
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        finite, = ctx.saved_tensors
+        return g * finite, None, None, None
+
+
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    from ..autograd.grad_mode import no_grad
-    xp = get_array_module(input._data)
-    return _make(xp.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf``, ``neginf`` (default: the dtype's
+    largest and smallest finite values)."""
+    return NanToNum.apply(input, nan, posinf, neginf)
 
 
 absolute = abs

@@ -3,7 +3,8 @@
 ``checkpoint(fn, *args)`` runs ``fn`` so that the nodes it records keep none of their saved
 activations: each saved tensor is replaced by a handle (through saved-tensor hooks). The first
 time backward unpacks one, ``fn`` runs again on the same inputs, with the random number
-generators set back to where they were, and the handles are filled from that recomputation.
+generators set back to where they were, and the handles are filled from that recomputation
+(which stops as soon as the last of them is back, and checks each one's shape and dtype).
 Memory held for backward falls from every activation inside ``fn`` to its inputs, for the
 price of a second forward. ``use_reentrant=True`` is the older scheme: one custom node whose
 backward recomputes ``fn`` and runs a nested backward through it.
@@ -27,10 +28,12 @@ from ..tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
+_AGAIN = ("The checkpointed function must record the same ops when it runs again (no "
+          "data-dependent control flow that changes between runs, no global state it changes).")
 _MISMATCH = ("checkpoint: a different number of tensors was saved during the original forward "
-             "({}) and the recomputation ({}). The checkpointed function must record the same "
-             "ops when it runs again (no data-dependent control flow that changes between "
-             "runs, no global state it changes).")
+             "({}) and the recomputation ({}). " + _AGAIN)
+_METADATA = ("checkpoint: recomputed tensor {} has shape {} and dtype {}, but {} and {} during "
+             "the forward pass. " + _AGAIN)
 
 
 # --------------------------------------------------------------------------- random state
@@ -110,6 +113,10 @@ def _detached(args):
 
 
 # --------------------------------------------------------------------------- non-reentrant
+class _StopRecomputation(Exception):
+    """Raised inside a recomputation once every needed tensor is back (the rest is skipped)."""
+
+
 class _Handle:
     """What a node keeps in place of a saved activation: where to find it once recomputed."""
 
@@ -130,7 +137,7 @@ class _Frame:
     def __init__(self, fn, args, kwargs, rng):
         self.fn, self.args, self.kwargs, self.rng = fn, args, kwargs, rng
         self.n_packed = 0
-        self.handles = set()     # indices of the saves replaced by handles
+        self.handles = {}        # index of each save replaced by a handle -> (shape, dtype)
         self.storage = {}        # index -> recomputed tensor, until backward takes it
 
     def pack(self, t):
@@ -139,7 +146,7 @@ class _Frame:
         for a in self.args:
             if t is a:
                 return t         # an input is kept anyway (to recompute from): save it as is
-        self.handles.add(i)
+        self.handles[i] = (t.shape, t.dtype)
         return _Handle(self, i)
 
     @staticmethod
@@ -155,21 +162,32 @@ class _Frame:
         counter = [0]
         storage = {}
         handles = self.handles
+        last = max(handles)
 
         def pack(t):
             i = counter[0]
             counter[0] = i + 1
-            if i in handles:
+            meta = handles.get(i)
+            if meta is not None:
+                if (t.shape, t.dtype) != meta:
+                    raise RuntimeError(_METADATA.format(i, t.shape, t.dtype, *meta))
                 storage[i] = t.detach()
+                if i == last:
+                    # Everything backward needs is back: the rest of the function (its
+                    # output, say) would only take memory and time.
+                    raise _StopRecomputation
             return None
 
         def unpack(_):
             raise RuntimeError("checkpoint: the recomputed graph is not differentiable")
 
         args = _detached(self.args)
-        with enable_grad(), _Replay(self.rng), saved_tensors_hooks(pack, unpack):
-            self.fn(*args, **self.kwargs)
-        if counter[0] != self.n_packed:
+        try:
+            with enable_grad(), _Replay(self.rng), saved_tensors_hooks(pack, unpack):
+                self.fn(*args, **self.kwargs)
+        except _StopRecomputation:
+            pass
+        if len(storage) != len(handles):
             raise RuntimeError(_MISMATCH.format(self.n_packed, counter[0]))
         self.storage = storage
 

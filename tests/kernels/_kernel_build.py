@@ -139,11 +139,34 @@ def source_for(spec, dtype, layout="contiguous"):
         return fallback_source(spec, dtype, layout)
 
 
+HEADERS_HINT = ("install the kernel-check extra (pip install -e \".[kernel-check]\"): its "
+                "nvidia-cuda-runtime-cu12 wheel ships the CUDA 12 headers (cuda_fp16.h, ...)")
+
+
+def cuda_include_dir():
+    """Where the CUDA runtime headers are, found as CuPy 14 finds them (cuda.pathfinder:
+    the nvidia-cuda-runtime-cu12 wheel first, then conda, CUDA_PATH, system dirs), or None."""
+    try:
+        from cuda.pathfinder import find_nvidia_header_directory
+    except ImportError:
+        return None
+    return find_nvidia_header_directory("cudart")
+
+
 def nvrtc_options(arch):
     """The NVRTC options CuPy's compile_with_cache passes, in its order, for arch."""
     from cupy._core import core
-    return core.assemble_cupy_compiler_options(()) + (
-        "-ftz=true", f"-arch={arch}", "--device-as-default-execution-space")
+    try:
+        base = core.assemble_cupy_compiler_options(())
+    except RuntimeError as e:
+        # CuPy 14 refuses to build any kernel without the CUDA headers: say how to get them.
+        raise RuntimeError(f"{e}\nFor these checks, {HEADERS_HINT}.") from None
+    include = cuda_include_dir()
+    # Where a CuPy finds its headers some other way, the wheel's still go on the path, after
+    # CuPy's own, so that float16 kernels find cuda_fp16.h as they would on a user's machine.
+    if include and f"-I{include}" not in base:
+        base = base + (f"-I{include}",)
+    return base + ("-ftz=true", f"-arch={arch}", "--device-as-default-execution-space")
 
 
 def nvrtc_compile(source, arch, name="kern.cu"):
@@ -167,15 +190,16 @@ def float16_headers_missing():
     """Why float16 kernels cannot compile here, or "" when they can.
 
     CuPy's float16 type includes cuda_fp16.h, which NVRTC 12 does not ship: it comes from
-    a CUDA toolkit or the nvidia-cuda-runtime-cu12 wheel (CuPy needs it at run time too).
+    the nvidia-cuda-runtime-cu12 wheel of the kernel-check extra, or a CUDA toolkit (CuPy
+    needs it at run time too).
     """
     if not _FP16_HEADERS:
         try:
             nvrtc_compile("#include <cuda_fp16.h>\n", "sm_80", name="fp16_probe.cu")
             _FP16_HEADERS.append("")
         except RuntimeError:
-            _FP16_HEADERS.append("cuda_fp16.h not found: install a CUDA toolkit or "
-                                 "nvidia-cuda-runtime-cu12 for CuPy's float16 kernels")
+            _FP16_HEADERS.append(f"cuda_fp16.h not found, so float16 kernels cannot compile: "
+                                 f"{HEADERS_HINT}")
     return _FP16_HEADERS[0]
 
 

@@ -8,9 +8,11 @@ includes are guarded, repeating the same typedef is legal C++, and kernels with 
 get a program of their own so helpers cannot clash). Each kernel is also compiled once
 alone, and a failing group is recompiled kernel by kernel to name the culprit.
 
-Needs cupy-cuda12x and nvidia-cuda-nvrtc-cu12; skipped only where CuPy is not importable.
-float16 kernels also need cuda_fp16.h (CuPy's float16 type includes it, and NVRTC 12 does
-not ship it): from a CUDA toolkit, else those cases skip and say so.
+Needs cupy-cuda12x, nvidia-cuda-nvrtc-cu12 and the CUDA 12 headers of
+nvidia-cuda-runtime-cu12 (all in the kernel-check extra); skipped only where CuPy is not
+importable. CuPy 14 builds no kernel without those headers, and its float16 type includes
+cuda_fp16.h, which NVRTC 12 does not ship; where they are missing the float16 cases skip and
+test_cuda_headers_are_found fails, saying what to install.
 """
 import pathlib
 import sys
@@ -70,6 +72,14 @@ def test_each_kernel_compiles_alone(name):
             continue
         source = kb.cuda_source(spec, dtype, "contiguous")
         assert kb.nvrtc_compile(source, "sm_80", name=f"{name}.cu")[:4] == b"\x7fELF"
+
+
+def test_cuda_headers_are_found():
+    # Found as CuPy finds them, so the float16 cases above compile instead of skipping.
+    include = kb.cuda_include_dir()
+    assert include and (pathlib.Path(include) / "cuda_fp16.h").is_file(), kb.HEADERS_HINT
+    assert any(o == f"-I{include}" for o in kb.nvrtc_options("sm_80"))
+    assert not kb.float16_headers_missing()
 
 
 def test_source_is_cupys():

@@ -116,6 +116,21 @@ def test_sdpa_matches_torch(name, dtype, device, torch):
         np.testing.assert_allclose(o.grad.cpu().numpy(), t.grad.numpy(), **tol)
 
 
+def test_sdpa_saves_only_what_gradients_need():
+    q, k = gg.randn(1, 3, 4), gg.randn(1, 5, 4)
+    v = gg.randn(1, 5, 2, requires_grad=True)
+    y = F.scaled_dot_product_attention(q, k, v)
+    assert y.grad_fn.name() == "ScaledDotProductAttentionBackward0"
+    sq, sk, sv, p, keep = y.grad_fn.saved_tensors
+    assert sq is None and sk is None and sv is None and keep is None
+    assert p.shape == (1, 3, 5)  # the probabilities: an output, not an extra copy
+    y.sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), np.broadcast_to(p.detach().numpy().sum(1)[..., None],
+                                                               (1, 5, 2)), rtol=1e-6)
+    with gg.no_grad():
+        assert F.scaled_dot_product_attention(q, k, v).grad_fn is None
+
+
 def test_sdpa_broadcast_and_gqa(torch):
     r = _rng(4)
     q, k, v = r.standard_normal((2, 4, 3, 5)), r.standard_normal((2, 2, 6, 5)), \

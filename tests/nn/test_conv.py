@@ -25,6 +25,10 @@ CONV = {
     "2d_all": ("conv2d", (2, 4, 6, 5), (4, 2, 2, 3),
                dict(stride=(2, 3), padding=(2, 1), dilation=(2, 1), groups=2)),
     "2d_1x1": ("conv2d", (2, 3, 4, 4), (2, 3, 1, 1), {}),
+    # Many channels, short rows: the input gradient adds along channels (another layout).
+    "2d_channels_last": ("conv2d", (2, 8, 3, 3), (2, 8, 2, 2), {}),
+    "2d_channels_last_groups": ("conv2d", (1, 8, 4, 3), (4, 4, 3, 2),
+                                dict(groups=2, padding=1, stride=2)),
     "3d": ("conv3d", (1, 2, 4, 4, 3), (2, 1, 2, 3, 2), dict(groups=2, padding=1, stride=2)),
 }
 
@@ -39,6 +43,8 @@ CONV_T = {
                    dict(groups=2, stride=(1, 2), output_padding=(0, 1))),
     "t2d_all": ("conv_transpose2d", (2, 4, 3, 4), (4, 2, 3, 3),
                 dict(stride=3, padding=1, output_padding=2, dilation=2, groups=2)),
+    "t2d_channels_last": ("conv_transpose2d", (1, 2, 3, 2), (2, 3, 3, 3),
+                          dict(stride=2, groups=2, output_padding=1)),
     "t3d": ("conv_transpose3d", (1, 2, 2, 3, 2), (2, 1, 2, 2, 2), dict(stride=2)),
 }
 ALL = {**CONV, **CONV_T}
@@ -62,7 +68,8 @@ def test_gradcheck(name, device):
     assert gradcheck(lambda x, w, b: getattr(F, fn)(x, w, b, **kw), (x, w, b))
 
 
-@pytest.mark.parametrize("name", ["1d_stride_pad", "2d_all", "2d_same", "t2d_all", "t1d"])
+@pytest.mark.parametrize("name", ["1d_stride_pad", "2d_all", "2d_same", "t2d_all", "t1d",
+                                  "2d_channels_last_groups", "t2d_channels_last"])
 def test_gradgradcheck(name, device):
     fn, _, _, kw = ALL[name]
     x, w, b = _gg(_weights(name), device)
@@ -243,9 +250,7 @@ ERRORS = {
     "t_padding_str": lambda lib: lib.nn.functional.conv_transpose2d(
         lib.zeros(1, 3, 5, 5), lib.zeros(3, 4, 3, 3), padding="same"),
     "layer_groups": lambda lib: lib.nn.Conv2d(4, 6, 3, groups=3),
-    "layer_padding": lambda lib: lib.nn.Conv2d(4, 6, 3, padding="full"),
     "layer_same_stride": lambda lib: lib.nn.Conv2d(4, 6, 3, stride=2, padding="same"),
-    "layer_mode": lambda lib: lib.nn.Conv2d(4, 6, 3, padding_mode="mirror"),
     "layer_t_mode": lambda lib: lib.nn.ConvTranspose2d(4, 6, 3, padding_mode="reflect"),
 }
 
@@ -254,6 +259,16 @@ ERRORS = {
 def test_errors_match_torch(name, torch):
     from torch_compare import same
     same(ERRORS[name], torch)
+
+
+def test_layer_option_errors():
+    # PyTorch prints these options from a set, in no fixed order: compare everything else.
+    with pytest.raises(ValueError, match="Invalid padding string 'full', should be one of") as e:
+        nn.Conv2d(4, 6, 3, padding="full")
+    assert "'same'" in str(e.value) and "'valid'" in str(e.value)
+    with pytest.raises(ValueError, match="but got padding_mode='mirror'") as e:
+        nn.Conv2d(4, 6, 3, padding_mode="mirror")
+    assert all(f"'{m}'" in str(e.value) for m in ("zeros", "reflect", "replicate", "circular"))
 
 
 def test_error_message_names_shapes():

@@ -25,8 +25,9 @@ CASES = {
     "batch_train_4d": (lambda lib, x, w, b: lib.nn.functional.batch_norm(
         x, None, None, w, b, training=True, eps=1e-3), (2, 3, 2, 3), (3,)),
     "batch_eval": (lambda lib, x, w, b: lib.nn.functional.batch_norm(
-        x, lib.tensor([0.1, -0.2, 0.3], dtype=x.dtype), lib.tensor([0.5, 1.5, 2.0], dtype=x.dtype),
-        w, b, training=False), (2, 3, 4), (3,)),
+        x, lib.tensor([0.1, -0.2, 0.3], dtype=x.dtype, device=x.device),
+        lib.tensor([0.5, 1.5, 2.0], dtype=x.dtype, device=x.device), w, b, training=False),
+        (2, 3, 4), (3,)),
     "batch_no_affine": (lambda lib, x, w, b: lib.nn.functional.batch_norm(
         x, None, None, training=True), (3, 2, 4), (2,)),
     "layer_1": (lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (4,), w, b),

@@ -21,6 +21,7 @@ CASES = {
     "max3d": ("max_pool3d", (1, 2, 4, 5, 4), dict(kernel_size=2, stride=(1, 2, 2),
                                                   padding=(1, 0, 1))),
     "avg2d": ("avg_pool2d", (2, 2, 5, 5), dict(kernel_size=2)),
+    "avg2d_tiled": ("avg_pool2d", (2, 2, 4, 6), dict(kernel_size=(2, 3))),
     "avg2d_pad": ("avg_pool2d", (2, 2, 5, 6), dict(kernel_size=3, stride=2, padding=1)),
     "avg2d_exclude_pad": ("avg_pool2d", (2, 2, 5, 6), dict(kernel_size=3, stride=2, padding=1,
                                                            count_include_pad=False)),
@@ -64,7 +65,7 @@ def test_gradcheck(name, device):
 
 
 @pytest.mark.parametrize("name", ["max2d_overlap", "max2d_ceil_pad", "avg2d_ceil_exclude",
-                                  "adaptive2d", "avg1d"])
+                                  "avg2d_tiled", "adaptive2d", "avg1d"])
 def test_gradgradcheck(name, device):
     x = gg.tensor(_input(name), device=device, requires_grad=True)
     assert gradgradcheck(lambda x: _call(gg, name, x), (x,))

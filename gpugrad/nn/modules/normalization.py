@@ -11,7 +11,7 @@ Example::
     1
 """
 from ...ops.creation import empty, ones, tensor, zeros
-from ...ops.norm import batch_norm, group_norm, layer_norm  # ops.norm is also a function
+from ...ops.normalization import batch_norm, group_norm, layer_norm
 from .. import init
 from ..module import Module
 from ..parameter import Parameter

@@ -1,0 +1,67 @@
+"""dtypes: names, aliases, properties, the default dtype and PyTorch's promotion table."""
+import itertools
+
+import pytest
+
+import gpugrad as gg
+from torch_compare import same
+
+NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+ALIASES = {"half": "float16", "float": "float32", "double": "float64", "short": "int16",
+           "int": "int32", "long": "int64"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dtype_properties(name, torch):
+    same(lambda m: (repr(getattr(m, name)), getattr(m, name).is_floating_point,
+                    getattr(m, name).is_signed, getattr(m, name).itemsize), torch)
+
+
+@pytest.mark.parametrize("alias", list(ALIASES))
+def test_aliases(alias):
+    assert getattr(gg, alias) is getattr(gg, ALIASES[alias])
+
+
+@pytest.mark.parametrize("a,b", list(itertools.combinations_with_replacement(NAMES, 2)))
+def test_promote_types_table(a, b, torch):
+    same(lambda m: (m.promote_types(getattr(m, a), getattr(m, b)),
+                    m.promote_types(getattr(m, b), getattr(m, a))), torch)
+
+
+def test_default_dtype(torch):
+    same(lambda m: (m.get_default_dtype(), m.tensor([1.0]).dtype, m.tensor([1]).dtype,
+                    m.tensor([True]).dtype, m.tensor(2.5).dtype, m.zeros(2).dtype,
+                    m.arange(3).dtype, m.arange(3.0).dtype, m.full((1,), 2).dtype,
+                    m.linspace(0, 1, 3).dtype, m.rand(1).dtype), torch)
+
+
+def test_set_default_dtype(torch):
+    def f(m):
+        m.set_default_dtype(m.float64)
+        try:
+            return (m.get_default_dtype(), m.tensor([1.0]).dtype, m.zeros(1).dtype,
+                    (m.tensor([1, 2]) / 2).dtype, (m.ones(2, dtype=m.float32) * 2.5).dtype,
+                    m.tensor([1]).dtype)
+        finally:
+            m.set_default_dtype(m.float32)
+    same(f, torch)
+    same(lambda m: m.set_default_dtype(m.int64), torch)
+    assert gg.get_default_dtype() is gg.float32
+
+
+def test_dtype_arguments_accept_python_types(torch):
+    same(lambda m: (m.zeros(1, dtype=float).dtype, m.zeros(1, dtype=int).dtype,
+                    m.zeros(1, dtype=bool).dtype), torch)
+
+
+def test_unsupported_numpy_dtype():
+    import numpy as np
+    with pytest.raises(TypeError, match="does not support arrays of dtype complex128"):
+        gg.from_numpy(np.zeros(2, np.complex128))
+
+
+def test_dtypes_pickle():
+    import pickle
+    for name in NAMES:
+        d = getattr(gg, name)
+        assert pickle.loads(pickle.dumps(d)) is d
