@@ -55,6 +55,7 @@ def is_floating_point(input):
 
 __version__ = "0.1.0"
 from .interop import from_dlpack  # noqa: E402,F401
+from ._format import set_printoptions  # noqa: E402,F401
 from . import optim, utils  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from . import nn  # noqa: E402,F401

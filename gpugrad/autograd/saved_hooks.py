@@ -29,8 +29,8 @@ class saved_tensors_hooks:
 
     ``pack_hook(tensor) -> anything``; ``unpack_hook(anything) -> tensor`` must give back a
     tensor with the same value (the in-place check still compares the original's version).
-    The unpacked tensor is used as returned: it carries no history of its own unless the hook
-    gives it one, so a second-order backward through packed tensors sees them as constants.
+    The unpacked tensor gets the original's autograd history back (as in PyTorch), so a
+    second-order backward through packed tensors still differentiates through them.
 
     Example::
 

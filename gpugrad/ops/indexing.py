@@ -70,11 +70,18 @@ def _consumed(i):
 
 
 def _check_index(idx, shape):
+    masks = False
+    for i in idx:
+        if type(i) is slice:
+            if i.step is not None and i.step <= 0:
+                raise ValueError("step must be greater than zero")
+        elif i is not None and i is not Ellipsis and type(i) is not int:
+            masks = True
+    if not masks:
+        return
     n_used = sum(_consumed(i) for i in idx)
     dim = 0
     for i in idx:
-        if isinstance(i, slice) and i.step is not None and i.step <= 0:
-            raise ValueError("step must be greater than zero")
         if i is Ellipsis:
             dim += max(len(shape) - n_used, 0)
             continue
@@ -346,6 +353,9 @@ def index_select(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input._data.ndim == 0 and index._data.size != 1:
+        raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                           f"{index._data.size} value(s)")
     idx = (slice(None),) * d + (index._data.reshape(-1),)
     n = input._data.shape[d] if input._data.ndim else 1
     ix = index._data
@@ -426,8 +436,10 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     """The elements where ``mask`` is True, as a 1-D tensor."""
-    from .shape import broadcast_tensors
+    from .shape import broadcast_tensors, reshape
     x, m = broadcast_tensors(input, mask)
+    if x._data.ndim == 0:  # NumPy cannot take the nonzero of a 0-d mask
+        x, m = reshape(x, (1,)), reshape(m, (1,))
     return getitem(x, m)
 
 
@@ -435,6 +447,8 @@ def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements (an ``(n, ndim)`` int64 tensor, or a tuple)."""
     xp = get_array_module(input._data)
     nz = xp.nonzero(input._data if input._data.ndim else input._data.reshape(1))
+    if input._data.ndim == 0 and not as_tuple:  # (1, 0) or (0, 0), as PyTorch's
+        return _make(xp.zeros((nz[0].size, 0), np.int64))
     if as_tuple:
         return tuple(_make(a.astype(np.int64)) for a in nz)
     return _make(xp.stack(nz, axis=1).astype(np.int64) if nz else
@@ -463,9 +477,15 @@ def _take_diagonal(input, offset, dim1, dim2):
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and their indices along ``dim``."""
     from ..return_types import minmax_result
+    from .shape import reshape
     d = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # one element at index 0, both 0-d
+        vals, idx = sort(reshape(input, (1,)), 0, descending, stable)
+        return minmax_result("sort", reshape(vals, ()), reshape(idx, ()))
     xp = get_array_module(input._data)
-    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
+    # ~x reverses the order of integers without overflow (-x wraps uint8 and int8's -128).
+    key = input._data if not descending or input._data.dtype.kind == "b" else (
+        ~input._data if input._data.dtype.kind in "iu" else -input._data)
     order = xp.argsort(key, axis=d, kind="stable").astype(np.int64)
     if descending and input._data.dtype.kind == "b":
         order = xp.flip(xp.argsort(input._data, axis=d, kind="stable"), axis=d).astype(np.int64)
@@ -482,9 +502,11 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     from ..return_types import minmax_result
     from .shape import narrow
     d = _wrap_dim(dim, input._data.ndim)
-    if k > input._data.shape[d]:
+    if k > (input._data.shape[d] if input._data.ndim else 1):
         raise RuntimeError("selected index k out of range")
     vals, idx = sort(input, d, descending=largest, stable=True)
+    if input._data.ndim == 0:
+        return minmax_result("topk", vals, idx.detach())
     return minmax_result("topk", narrow(vals, d, 0, k), narrow(idx, d, 0, k).detach())
 
 
@@ -493,6 +515,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     from .shape import narrow, squeeze
     d = _wrap_dim(dim, input._data.ndim)
     vals, idx = sort(input, d, stable=True)
+    if input._data.ndim == 0 and k == 1:
+        return minmax_result("kthvalue", vals, idx.detach())
     v, i = narrow(vals, d, k - 1, 1), narrow(idx, d, k - 1, 1)
     if not keepdim:
         v, i = squeeze(v, d), squeeze(i, d)

@@ -232,6 +232,8 @@ def movedim(input, source, destination):
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [_wrap_dim(s, nd) for s in src]
     dst = [_wrap_dim(d, nd) for d in dst]
+    if nd == 0:  # dims 0 and -1 name the one "dim" of a 0-d tensor; nothing moves
+        return Permute.apply(input, ())
     order = [n for n in range(nd) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -408,6 +410,8 @@ def atleast_2d(t):
 def split(tensor, split_size_or_sections, dim=0):
     """Split into chunks of a size, or of the given sizes, along ``dim``."""
     shape = tensor._data.shape
+    if not shape:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, len(shape))
     n = shape[d]
     if isinstance(split_size_or_sections, int):
@@ -456,6 +460,8 @@ class _SplitWithSizes(_SplitOp):
 
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` nearly equal pieces along ``dim``."""
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
@@ -472,6 +478,8 @@ def unbind(input, dim=0):
 
 def narrow(input, dim, start, length):
     """``length`` elements along ``dim`` from ``start`` (a view)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     if start < 0:

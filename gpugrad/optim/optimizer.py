@@ -22,6 +22,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor, _make
+from ..ops.inplace import _writable
 
 __all__ = ["Optimizer", "required"]
 
@@ -196,7 +197,7 @@ class Optimizer:
             if pd.dtype.kind != "f":
                 raise RuntimeError(f"{type(self).__name__} can only update floating point "
                                    f"parameters, got {p.dtype}")
-            if not pd.flags.writeable:
+            if not _writable(pd):
                 raise RuntimeError("a parameter's storage is read-only and cannot be updated "
                                    "in place")
             pairs.append((p, gd))
