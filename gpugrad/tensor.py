@@ -23,6 +23,7 @@ from .memory._counters import track as _memory_track  # memory accounting (gpugr
 __all__ = ["Tensor", "Size"]
 
 _new = object.__new__
+_ndarray = np.ndarray
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -49,7 +50,7 @@ class Size(tuple):
 def _make(data, requires_grad=False):
     """Wrap an array (no copy) as a fresh tensor with no history."""
     t = _new(Tensor)
-    if type(data) is not np.ndarray and not hasattr(data, "__cuda_array_interface__"):
+    if type(data) is not _ndarray and not hasattr(data, "__cuda_array_interface__"):
         # NumPy returns scalars from 0-d arithmetic; a tensor always holds an array.
         data = np.asarray(data)
     t._data = data
@@ -253,9 +254,12 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the "
+                                   f"gradient and the tensor are the same size")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(_grad_dtype_message(value._data.dtype, self._data.dtype))
             if type(value._data) is not type(self._data):
                 raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
@@ -475,6 +479,15 @@ def _refresh_view(view, extra):
     view._output_nr = regen._output_nr
     view._requires_grad = regen._requires_grad
     extra["view_version"] = view._version[0]
+
+
+def _grad_dtype_message(got, want):
+    return (f"attempting to assign a gradient with dtype '{_dt.cpp_name(got)}' to a tensor "
+            f"with grad_dtype '{_dt.torch_name(want)}'. The gradient must match the tensor's "
+            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match.")
 
 
 def _rebuild(array, device, requires_grad):

@@ -67,8 +67,10 @@ class Cast(Function):
 
 
 def _xp(a):
-    from ..backend import get_array_module
-    return get_array_module(a)
+    return _get_array_module(a)
+
+
+from ..backend import get_array_module as _get_array_module  # noqa: E402  (backend: no cycle)
 
 
 def broadcast_shapes(*shapes):
@@ -76,7 +78,9 @@ def broadcast_shapes(*shapes):
     ndim = max(len(s) for s in shapes)
     out = [1] * ndim
     for s in shapes:
-        for i, d in enumerate(s):
+        # From the last dim, as PyTorch, so the first clash it names is the same one.
+        for i in range(len(s) - 1, -1, -1):
+            d = s[i]
             j = ndim - len(s) + i
             if d != 1:
                 if out[j] != 1 and out[j] != d:

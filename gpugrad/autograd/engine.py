@@ -25,13 +25,16 @@ _getrefcount = sys.getrefcount
 
 
 _Tensor = None
+_make = None
 
 
 def _tensor_cls():
-    # Bound on first use (tensor.py imports this package).
-    global _Tensor
+    # Bound on first use (tensor.py imports this package); an import statement in a function
+    # costs a microsecond or so per call.
+    global _Tensor, _make
     if _Tensor is None:
-        from ..tensor import Tensor
+        from ..tensor import Tensor, _make as make
+        _make = make
         _Tensor = Tensor
     return _Tensor
 
@@ -46,7 +49,6 @@ def _as_tuple(x):
 
 def _make_grads(outputs, grad_outputs, create_graph):
     """The root gradients, checked and made as PyTorch's ``_make_grads`` does."""
-    from ..tensor import Size, _make
     Tensor = _tensor_cls()
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -57,6 +59,7 @@ def _make_grads(outputs, grad_outputs, create_graph):
                             f"{type(out).__name__}")
         if isinstance(g, Tensor):
             if g._data.shape != out._data.shape:
+                from ..tensor import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{Size(g._data.shape)!r} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)!r}.")
@@ -190,23 +193,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _reachable(roots):
-    """Every node reachable from ``roots``, with the number of edges into each."""
-    deps = {}
-    seen = set(roots)
+    """Every node reachable from ``roots`` (the roots included), with the number of edges
+    into each: one dict, which is also the set of nodes seen."""
+    deps = dict.fromkeys(roots, 0)
     stack = list(roots)
+    pop, push = stack.pop, stack.append
     while stack:
-        for edge in stack.pop()._next:
-            if edge is None:
-                continue
-            child = edge[0]
-            if child in deps:
-                deps[child] += 1
-            else:
-                deps[child] = 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return deps, seen
+        for edge in pop()._next:
+            if edge is not None:
+                child = edge[0]
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                    push(child)
+    return deps
 
 
 def _ancestors(seen, targets):
@@ -230,9 +231,9 @@ def _check_saved(nodes):
     """Raise before anything runs if a node to be run lost its saved tensors or one of them
     was modified in place since it was saved."""
     for node in nodes:
-        if getattr(node, "_freed", False):
+        if node._freed:             # Node's class attributes default both
             raise RuntimeError(FREED_MESSAGE)
-        saved = getattr(node, "_saved", None)
+        saved = node._saved
         if saved:
             for st in saved:
                 if st is not None and st.version_counter is not None and \
@@ -248,22 +249,25 @@ def _execute(root_edges, root_grads, keep_graph, create_graph, targets, accumula
     run, and with ``accumulate_inputs`` (``backward(inputs=...)``) the captured gradients are
     accumulated into those tensors.
     """
-    roots = list(dict.fromkeys(node for node, _ in root_edges))
-    deps, seen = _reachable(roots)
+    roots = list(dict.fromkeys([node for node, _ in root_edges]))
+    deps = _reachable(roots)
     needed = captures = None
     if targets is not None:
-        needed = _ancestors(seen, targets)
+        needed = _ancestors(deps, targets)
         captures = {}
         for i, key in enumerate(targets):
             captures.setdefault(key, []).append(i)
-    _check_saved(seen if needed is None else needed)
+    _check_saved(deps if needed is None else needed)
     captured = [None] * (len(targets) if targets is not None else 0)
     pending = []            # (tensor, grad, how): written to .grad after the walk succeeds
     buffers = {}
     for (node, nr), g in zip(root_edges, root_grads):
         if g is not None:
             _add_to_buffer(buffers, node, nr, g)
-    ready = [n for n in roots if n not in deps]
+    # The buffers hold the root gradients now; the list made for this call would keep them
+    # alive through the walk and stop a leaf root from adopting its gradient.
+    root_grads.clear()
+    ready = [n for n in roots if deps[n] == 0]
     prev_mode = _tls.grad_enabled
     _tls.grad_enabled = create_graph
     # The walk makes and drops many short-lived objects while the whole graph is alive; the
@@ -271,32 +275,70 @@ def _execute(root_edges, root_grads, keep_graph, create_graph, targets, accumula
     # (graphs hold no cycles), so it waits until the walk is over.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    grads = out = None
     try:
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
+            if type(node) is AccumulateGrad:
+                # A leaf's node: no edges out, nothing to hand on.
+                if grads is not None:
+                    _run_accumulate(node, grads[0], needed, captures, captured, pending)
+                continue
             out = None
             if grads is not None:
                 out = _run_node(node, grads, keep_graph, needed, captures, captured, pending)
-            for i, edge in enumerate(node._next):
+            nexts = node._next
+            if out is None or len(out) != len(nexts):
+                for i, edge in enumerate(nexts):
+                    if edge is None:
+                        continue
+                    child = edge[0]
+                    if out is not None:
+                        g = out[i]
+                        if g is not None:
+                            _add_to_buffer(buffers, child, edge[1], g)
+                    left = deps[child] - 1
+                    deps[child] = left
+                    if left == 0:
+                        ready.append(child)
+                continue
+            # The hot loop: one gradient per edge, added into the child's buffer inline.
+            for edge, g in zip(nexts, out):
                 if edge is None:
                     continue
                 child = edge[0]
-                if out is not None:
-                    g = out[i]
-                    if g is not None:
-                        _add_to_buffer(buffers, child, edge[1], g)
+                if g is not None:
+                    buf = buffers.get(child)
+                    if buf is None:
+                        n_out = child._n_outputs
+                        if n_out == 1:
+                            buffers[child] = [g]
+                        else:
+                            buf = buffers[child] = [None] * n_out
+                            buf[edge[1]] = g
+                    else:
+                        nr = edge[1]
+                        prev = buf[nr]
+                        buf[nr] = g if prev is None else prev + g
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
                     ready.append(child)
         del grads, out, g
         if accumulate_inputs is not None:
-            for t, g in zip(accumulate_inputs, captured):
+            for i, (t, g) in enumerate(zip(accumulate_inputs, captured)):
                 if g is not None:
                     pending.append((t, g, _LEAF))
-        for t, g, how in pending:
+                    captured[i] = None      # backward() returns nothing: let the leaf adopt g
+        for i in range(len(pending)):
+            t, g, how = pending[i]
+            # Drop the entry before writing: a gradient nothing else holds is then adopted by
+            # its leaf (see _sole_holder), and one that must be copied dies as its copy is made
+            # instead of every gradient existing twice until the end.
+            pending[i] = None
             how(t, g, create_graph)
+        t = g = None
     finally:
         _tls.grad_enabled = prev_mode
         if gc_was_enabled:
@@ -348,7 +390,12 @@ def _run_node(node, grads, keep_graph, needed, captures, captured, pending):
     # Only a multi-output node can be missing a gradient (the buffer was made by one).
     if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
         grads = _materialize(node, grads)
-    out = node._call_backward(grads)
+    try:
+        out = node._call_backward(grads)
+    except Exception:
+        if _anomaly["enabled"]:
+            _warn_trace(node)       # where the failing node was made, as PyTorch does
+        raise
     if type(out) is not tuple:
         out = (out,) if not isinstance(out, list) else tuple(out)
     out = _validate(node, out)
@@ -404,7 +451,7 @@ def _validate(node, out):
             g = SumToShape.apply(g, shape)
         if g._data.dtype != dtype:
             g = Cast.apply(g, dtype)
-        if _anomaly["enabled"]:
+        if _anomaly["enabled"] and _anomaly["check_nan"]:
             _check_anomaly(node, i, g)
         if g is not out[i]:
             if fixed is None:
@@ -425,14 +472,22 @@ def _reducible(src, dst):
 def _check_anomaly(node, i, g):
     xp = g._array_module
     if bool(xp.isnan(g._data).any()):
-        trace = node.__dict__.get("_creation_trace")
+        trace = _warn_trace(node)
         msg = f"Function '{node.name()}' returned nan values in its {i}th output."
         if trace:
-            import warnings
-            warnings.warn("Error detected in " + node.name() + ". Traceback of forward call "
-                          "that caused the error:\n" + trace, RuntimeWarning, stacklevel=3)
+            # PyTorch only warns with the trace; in the message it survives logging too.
             msg += "\nTraceback of forward call that caused the error:\n" + trace
         raise RuntimeError(msg)
+
+
+def _warn_trace(node):
+    """PyTorch's anomaly-mode warning: the stack of the forward call that made ``node``."""
+    trace = node.__dict__.get("_creation_trace")
+    if trace:
+        import warnings
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                      f"caused the error:\n{trace}", UserWarning, stacklevel=4)
+    return trace
 
 
 def _run_accumulate(node, g, needed, captures, captured, pending):
@@ -457,13 +512,12 @@ def _run_accumulate(node, g, needed, captures, captured, pending):
 
 def _LEAF(t, g, create_graph):
     """``t.grad += g`` with PyTorch's AccumulateGrad rules."""
-    from ..tensor import _make
     current = t._grad
     if current is None:
         if create_graph:
             # Under create_graph the stored gradient is a clone that records its history.
             t._grad = g.clone()
-        elif _exclusive(g):
+        elif _sole_holder(g):
             t._grad = g if g._extra is None and not g._requires_grad else _make(g._data)
         else:
             t._grad = _make(g._data.copy())
@@ -484,14 +538,38 @@ def _RETAINED(t, g, create_graph):
     t._grad = g.clone() if current is None else current + g
 
 
-def _exclusive(g):
+def _sole_holder(g, _counts=False):
     """True when nothing outside this accumulation holds ``g`` or its array, so the leaf can
     adopt it instead of copying (PyTorch's use-count check).
 
-    Expected references to ``g``: the pending tuple, the loop variable in ``_execute``, the
-    ``g`` arguments of ``_LEAF`` and of this function, and getrefcount's own; to its array:
-    ``g._data`` and getrefcount's. A view (``base``) may alias another array.
+    The references this call path holds itself (``g`` in ``_execute``'s loop and in
+    ``_LEAF``, ``data`` here, the arguments of getrefcount) are not counted by hand: they are
+    measured once by :func:`_calibrate` on a fresh tensor passed down the same path, so the
+    check follows the interpreter's own reference counting. Anything else (another pending
+    entry, another leaf's ``.grad``, a hook's or a user's reference, a view, another tensor on
+    the same array) raises a count. A view (``base``) may alias memory that is not counted.
     """
     data = g._data
-    return (_getrefcount(g) <= 5 and _getrefcount(data) <= 2
-            and getattr(data, "base", None) is None)
+    if getattr(data, "base", None) is not None:
+        return False
+    counts = (_getrefcount(g), _getrefcount(data))
+    if _counts:
+        return counts
+    limits = _limits or _calibrate()
+    return counts[0] <= limits[0] and counts[1] <= limits[1]
+
+
+_limits = None
+
+
+def _calibrate():
+    global _limits
+    from ..tensor import _make
+    g = _make(np.empty(1))          # held only by this frame, as _execute holds its g
+    _limits = _probe_leaf(None, g, False)
+    return _limits
+
+
+def _probe_leaf(t, g, create_graph):
+    # Stands where _LEAF stands between _execute and the check.
+    return _sole_holder(g, True)

@@ -55,12 +55,19 @@ class FunctionCtx:
 class _DiscardCtx(FunctionCtx):
     """ctx of a call that is not recorded: everything declared on it is dropped with it."""
 
+    needs_input_grad = ()
+
     def save_for_backward(self, *tensors):
         pass
 
-    @property
-    def needs_input_grad(self):
-        return (False,) * self._nargs
+
+def _discard_ctx_cls(n):
+    # One subclass per arity with needs_input_grad as a class constant, so that a call that
+    # is not recorded sets nothing on its ctx.
+    return type("_DiscardCtx", (_DiscardCtx,), {"needs_input_grad": (False,) * n})
+
+
+_DISCARD = tuple(_discard_ctx_cls(n) for n in range(12))
 
 
 class BackwardNode(Node, FunctionCtx):
@@ -78,7 +85,7 @@ class BackwardNode(Node, FunctionCtx):
         saved = self._saved
         if saved is None:
             return ()
-        return tuple(None if s is None else s.unpack(self) for s in saved)
+        return tuple([None if s is None else s.unpack(self) for s in saved])
 
     @property
     def saved_variables(self):
@@ -199,20 +206,39 @@ class Function(metaclass=FunctionMeta):
                 if getattr(a, "_requires_grad", False):
                     return _record(cls, args)
         # Not recorded: ctx lives for this call only, so whatever forward saved is freed.
-        ctx = _DiscardCtx()
-        ctx._nargs = len(args)
+        n = len(args)
+        ctx = _DISCARD[n]() if n < 12 else _discard_ctx_cls(n)()
         if cls._array_forward:
-            if _Tensor is None:
-                _bind()
-            Tensor = _Tensor
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            # The hot path of every op without grad: arguments unwrapped by arity (no list
+            # per call), globals read once.
+            Tensor = _Tensor or _bind()
             try:
-                out = cls.forward(ctx, *arrays)
+                if n == 1:
+                    a = args[0]
+                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a)
+                elif n == 2:
+                    a, b = args
+                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a,
+                                      b._data if isinstance(b, Tensor) else b)
+                elif n == 3:
+                    a, b, c = args
+                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a,
+                                      b._data if isinstance(b, Tensor) else b,
+                                      c._data if isinstance(c, Tensor) else c)
+                elif n == 4:
+                    a, b, c, d = args
+                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a,
+                                      b._data if isinstance(b, Tensor) else b,
+                                      c._data if isinstance(c, Tensor) else c,
+                                      d._data if isinstance(d, Tensor) else d)
+                else:
+                    out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a
+                                             for a in args])
             except Exception as e:
                 _explain_failure(e, args)
                 raise
             if type(out) is tuple:
-                return tuple(_make(o) for o in out)
+                return tuple([_make(o) for o in out])
             res = _make(out)
             if cls._view_op:
                 _mark_view(res, args[0], cls if tls.grad_enabled else None, args)
@@ -240,6 +266,7 @@ def _bind():
     global _Tensor, _make
     from ..tensor import Tensor, _make as make
     _Tensor, _make = Tensor, make
+    return Tensor
 
 
 def _mark_view(out, src, cls=None, args=None):
@@ -267,10 +294,24 @@ def _mark_view(out, src, cls=None, args=None):
             extra["view_version"] = out._version[0]
 
 
+def _kinds_flags(kinds):
+    """(needs_input_grad, tensor_args) for a tuple of argument kinds (0: not a tensor, 1: a
+    tensor, 2: one that requires grad), interned: fewer objects per node for the cyclic
+    collector to scan, and one dict lookup per recorded call."""
+    pair = _KINDS.get(kinds)
+    if pair is None:
+        needs = tuple(k == 2 for k in kinds)
+        is_tensor = tuple(k != 0 for k in kinds)
+        pair = _KINDS.setdefault(kinds, (_FLAGS.setdefault(needs, needs),
+                                         _FLAGS.setdefault(is_tensor, is_tensor)))
+    return pair
+
+
+_KINDS = {}
+
+
 def _record(cls, args):
-    if _Tensor is None:
-        _bind()
-    Tensor = _Tensor
+    Tensor = _Tensor or _bind()
     tls = _tls
     node = cls._backward_cls()
     array_forward = cls._array_forward
@@ -278,28 +319,29 @@ def _record(cls, args):
     # the edges to their nodes (taken before forward, which may mark an input dirty).
     # An edge is (node, output_nr, shape, dtype): where the gradient goes and the shape and
     # dtype it must have there (the engine reduces broadcasting and casts to them).
-    is_tensor, needs, inputs, edges = [], [], [], []
+    kinds, inputs, edges = [], [], []
     for a in args:
         if isinstance(a, Tensor):
-            is_tensor.append(True)
-            inputs.append(a._data if array_forward else a)
+            d = a._data
+            inputs.append(d if array_forward else a)
             if a._requires_grad:
-                needs.append(True)
+                kinds.append(2)
                 fn = a._grad_fn if a._base is None else a.grad_fn
-                d = a._data
-                edges.append((fn, a._output_nr, d.shape, d.dtype) if fn is not None
-                             else (a._grad_accumulator(), 0, d.shape, d.dtype))
+                if fn is not None:
+                    edges.append((fn, a._output_nr, d.shape, d.dtype))
+                else:
+                    extra = a._extra
+                    acc = extra.get("accumulator") if extra is not None else None
+                    edges.append((acc or a._grad_accumulator(), 0, d.shape, d.dtype))
                 continue
+            kinds.append(1)
         else:
-            is_tensor.append(False)
+            kinds.append(0)
             inputs.append(a)
-        needs.append(False)
         edges.append(None)
-    # Shared, interned flag tuples: fewer objects per node for the cyclic collector to scan.
-    needs = tuple(needs)
-    node.needs_input_grad = _FLAGS.setdefault(needs, needs)
-    is_tensor = tuple(is_tensor)
-    node._tensor_args = _FLAGS.setdefault(is_tensor, is_tensor)
+    node.needs_input_grad, is_tensor = _KINDS.get(kinds := tuple(kinds)) or \
+        _kinds_flags(kinds)
+    node._tensor_args = is_tensor
     tls.grad_enabled = False
     try:
         out = cls.forward(node, *inputs)
@@ -310,8 +352,42 @@ def _record(cls, args):
         tls.grad_enabled = True
 
     single = type(out) is not tuple
-    outs = (out,) if single else out
     nondiff = node._non_differentiable
+    if single and array_forward:
+        # The common case (one array out) without the loop below; Node's _n_outputs is 1.
+        outs = (out,)
+        t = _make(out)
+        wrapped = (t,)
+        if out.dtype.kind in "fc" and (nondiff is None or not any(out is n for n in nondiff)):
+            t._requires_grad = True
+            t._grad_fn = node
+    else:
+        outs = (out,) if single else out
+        wrapped = _wrap_outputs(node, outs, args, array_forward, nondiff)
+    node._next = tuple(edges)
+
+    to_save = node._to_save
+    if to_save is not None:
+        node._to_save = None
+        for s in to_save:
+            if s is not None:
+                node._saved = _save(node, to_save, args, inputs, outs, wrapped, is_tensor)
+                _memory_saved.account(node)  # memory accounting: count what the node holds
+                break
+        else:
+            # Nothing but None: no tensors to keep, but the graph still counts as holding
+            # saved values (a second backward raises, as PyTorch's does).
+            node._saved = _FLAGS.setdefault(to_save, to_save)
+    if cls._view_op and array_forward:
+        _mark_view(wrapped[0], args[0], cls, args)
+    if _anomaly["enabled"]:
+        graph._record_trace(node)
+    return wrapped[0] if single else tuple(wrapped)
+
+
+def _wrap_outputs(node, outs, args, array_forward, nondiff):
+    """The output tensors of a recorded call with several outputs, or of a user's Function."""
+    Tensor = _Tensor
     dirty = node._dirty
     wrapped = []
     for i, o in enumerate(outs):
@@ -344,31 +420,12 @@ def _record(cls, args):
             t._output_nr = i
         wrapped.append(t)
     node._n_outputs = len(outs)
-    if not array_forward or len(outs) > 1:
-        # Shapes of outputs, for zero gradients where an output got none (materialize_grads).
-        from ..backend import get_array_module
-        node._output_meta = tuple(
-            (t._data.shape, t._data.dtype, get_array_module(t._data))
-            if isinstance(t, Tensor) else ((), None, None) for t in wrapped)
-    node._next = tuple(edges)
-
-    to_save = node._to_save
-    if to_save is not None:
-        node._to_save = None
-        for s in to_save:
-            if s is not None:
-                node._saved = _save(node, to_save, args, inputs, outs, wrapped, is_tensor)
-                _memory_saved.account(node)  # memory accounting: count what the node holds
-                break
-        else:
-            # Nothing but None: no tensors to keep, but the graph still counts as holding
-            # saved values (a second backward raises, as PyTorch's does).
-            node._saved = _FLAGS.setdefault(to_save, to_save)
-    if cls._view_op and array_forward:
-        _mark_view(wrapped[0], args[0], cls, args)
-    if _anomaly["enabled"]:
-        graph._record_trace(node)
-    return wrapped[0] if single else tuple(wrapped)
+    # Shapes of outputs, for zero gradients where an output got none (materialize_grads).
+    from ..backend import get_array_module
+    node._output_meta = tuple(
+        (t._data.shape, t._data.dtype, get_array_module(t._data))
+        if isinstance(t, Tensor) else ((), None, None) for t in wrapped)
+    return wrapped
 
 
 def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
@@ -377,24 +434,24 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
     inference = _tls.inference
     hooks = graph._saved_hooks()
     saved = []
+    n_outs = len(outs)
     for s in to_save:
         if s is None:
             saved.append(None)
             continue
-        st = SavedTensor()
+        st = _new_saved(SavedTensor)
         st.unpack_hook = None
         st.grad_fn = st.accumulator = None
-        for j, o in enumerate(outs):
-            if s is o:
-                out_t = wrapped[j]
-                st.tensor = None
-                st.data = out_t._data
-                st.is_output = True
-                st.output_nr = j
-                st.requires_grad = out_t._requires_grad
-                st.version_counter = out_t._version
-                st.version = out_t._version[0]
-                break
+        j = 0 if s is outs[0] else _index(s, outs) if n_outs > 1 else -1
+        if j >= 0:
+            out_t = wrapped[j]
+            st.tensor = None
+            st.data = out_t._data
+            st.is_output = True
+            st.output_nr = j
+            st.requires_grad = out_t._requires_grad
+            version = st.version_counter = out_t._version
+            st.version = version[0]
         else:
             src = None
             for j, a in enumerate(inputs):
@@ -410,12 +467,22 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
             st.is_output = False
             st.output_nr = 0
             st.requires_grad = src._requires_grad
-            st.version_counter = src._version
-            st.version = src._version[0]
+            version = st.version_counter = src._version
+            st.version = version[0]
         if hooks is not None:
             graph.pack_saved(st, node, *hooks)
         saved.append(st)
     return tuple(saved)
+
+
+_new_saved = object.__new__
+
+
+def _index(x, items):
+    for j, o in enumerate(items):
+        if x is o:
+            return j
+    return -1
 
 
 def once_differentiable(fn):

@@ -134,6 +134,18 @@ class AccumulateGrad(Node):
         return ()
 
 
+_make = None
+
+
+def _bind_make():
+    # tensor.py imports this module, so tensor._make is bound on first use (an import
+    # statement in a hot method costs a microsecond or so per call).
+    global _make
+    from ..tensor import _make as make
+    _make = make
+    return make
+
+
 class SavedTensor:
     """One tensor kept for backward, with the version it had when it was saved.
 
@@ -152,8 +164,7 @@ class SavedTensor:
             return self._unpack_hooked(node)
         if not self.is_output:
             return self.tensor
-        from ..tensor import _make
-        t = _make(self.data, self.requires_grad)
+        t = (_make or _bind_make())(self.data, self.requires_grad)
         if self.requires_grad:
             t._grad_fn = node
             t._output_nr = self.output_nr
@@ -301,8 +312,12 @@ def _anomaly_enabled():
 
 
 def _record_trace(node):
+    """Keep the user's part of the stack that is creating ``node`` (anomaly mode only)."""
+    import os
     import traceback
-    node._creation_trace = "".join(traceback.format_stack()[:-3])
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith(package)]
+    node._creation_trace = "".join(traceback.format_list(frames))
 
 
 from .saved_hooks import saved_tensors_hooks, save_on_cpu  # noqa: E402,F401  (public API)

@@ -92,9 +92,11 @@ def device(spec, index=None):
         if not num.isdigit():
             raise RuntimeError(f"Invalid device string: '{spec}'")
         index = int(num)
+    if not kind or not all(c.isalpha() or c == "_" for c in kind):
+        raise RuntimeError(f"Invalid device string: '{spec}'")     # 'gpu0', as PyTorch
     if kind not in ("cpu", "cuda"):
         raise RuntimeError(
-            f"Expected one of cpu, cuda device type at start of device string: {spec}")
+            f"Expected one of cpu, cuda device type at start of device string: {kind}")
     if kind == "cpu" and index not in (None, 0):
         raise RuntimeError(f"CPU device index must be -1 or zero, got {index}")
     dev = Device(kind, None if kind == "cpu" else index)

@@ -26,13 +26,33 @@ REFERENCES = {}
 
 def _reference(fn):
     """Register fn under its name, run with IEEE exceptions silent as in CUDA."""
+    quiet = _quiet(fn)
+
     @functools.wraps(fn)
     def run(*args):
-        if any(type(a) is np.ndarray and a.ndim == 0 for a in args):
-            return _run_0d(fn, args)
+        # A loop, not any() over a generator: this runs on every kernel call.
+        for a in args:
+            if type(a) is _ndarray and a.ndim == 0:
+                return _run_0d(fn, args)
+        return quiet(*args)
+    REFERENCES[fn.__name__] = run
+    return run
+
+
+_ndarray = np.ndarray
+# NumPy 2's errstate used as a decorator keeps its state per call (thread-safe, reentrant)
+# and costs half of entering a new ``np.errstate`` each call; NumPy 1's keeps it on the
+# instance, so there each call enters its own.
+_ERRSTATE_DECORATES = int(np.__version__.split(".")[0]) >= 2
+
+
+def _quiet(fn):
+    if _ERRSTATE_DECORATES:
+        return np.errstate(all="ignore")(fn)
+
+    def run(*args):
         with np.errstate(all="ignore"):
             return fn(*args)
-    REFERENCES[fn.__name__] = run
     return run
 
 
@@ -142,11 +162,35 @@ def _times_exp_minus_square(r, y):
     return r
 
 
-def erf(x):
+# Elements per piece for the references whose temporaries would otherwise be several times
+# the tensor (erf's range split needs ~30 bytes of scratch per element: masks, int64 indices,
+# gathered copies; GELU holds two more buffers): they go a piece at a time, within L2.
+_PIECE = 1 << 16
+
+
+def _in_pieces(fn, out, *arrays):
+    """``out`` = fn(*arrays) elementwise, about _PIECE elements at a time, so that fn's
+    temporaries take one piece's size. Arrays have out's shape; each piece is read before it
+    is written, so out may be one of them."""
+    if out.flags.c_contiguous and all(a.flags.c_contiguous for a in arrays):
+        parts, res, step = [a.reshape(-1) for a in arrays], out.reshape(-1), _PIECE
+    else:
+        # Cut along the first dim: a strided or broadcast view (an expanded gradient) would
+        # be copied whole by reshape(-1).
+        parts, res = arrays, out
+        step = max(1, _PIECE // max(1, int(np.prod(out.shape[1:]))))
+    for start in range(0, len(res), step):
+        piece = slice(start, start + step)
+        res[piece] = fn(*[p[piece] for p in parts])
+    return out
+
+
+def erf(x, out=None):
     """The error function, elementwise, in x's floating dtype.
 
     float64 is accurate to 2 ulp; float32 and float16 are computed in float32, within a
-    few float32 ulps of the correctly rounded value, as CUDA's erff.
+    few float32 ulps of the correctly rounded value, as CUDA's erff. ``out`` (x's shape and
+    dtype) may be ``x`` itself: each piece is read before it is written.
 
     Example::
 
@@ -154,7 +198,14 @@ def erf(x):
         0.5204998778130465
     """
     x = np.asarray(x)
-    xw = x.astype(np.float64 if x.dtype == np.float64 else np.float32).reshape(-1)
+    work = np.float64 if x.dtype == np.float64 else np.float32
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    return _in_pieces(lambda piece: _erf_flat(piece.astype(work)), out, x)
+
+
+def _erf_flat(xw):
+    """erf of a 1-d float32 or float64 array (a new array; xw may be overwritten)."""
     y = np.abs(xw)
     out = np.empty_like(xw)
     # Index arrays with take/put are several times faster than boolean-mask indexing.
@@ -177,8 +228,7 @@ def erf(x):
         r = z * _ratio(z, _ERF_P[:5], _ERF_Q, _ERF_P[5])
         r = _times_exp_minus_square((_ONE_OVER_SQRT_PI - r) / yl, yl)
         out.put(large, np.copysign(1.0 - r, xw.take(large)))
-    out = out.reshape(x.shape)
-    return out.astype(x.dtype, copy=False)
+    return out
 
 
 # ----------------------------------------------------------------------------- activation
@@ -274,18 +324,32 @@ _KAPPA = 0.044715
 
 @_reference
 def gelu_fwd(x, y=None):
+    if x.size <= _PIECE:
+        return _emit(_gelu_fwd(x), y)
+    return _emit(_in_pieces(_gelu_fwd, np.empty(x.shape, x.dtype), x), y)
+
+
+def _gelu_fwd(x):
     t = x.dtype.type
-    c = erf(np.multiply(x, t(_SQRT1_2)))
+    c = np.multiply(x, t(_SQRT1_2))
+    erf(c, out=c)
     c += 1
     r = np.multiply(x, t(0.5))
     r *= c
-    return _emit(r, y)
+    return r
 
 
 @_reference
 def gelu_bwd(gy, x, gx=None):
+    if x.size > _PIECE and np.shape(gy) == x.shape and getattr(gy, "dtype", None) == x.dtype:
+        return _emit(_in_pieces(_gelu_bwd, np.empty(x.shape, x.dtype), gy, x), gx)
+    return _emit(_gelu_bwd(gy, x), gx)
+
+
+def _gelu_bwd(gy, x):
     t = x.dtype.type
-    cdf = erf(np.multiply(x, t(_SQRT1_2)))
+    cdf = np.multiply(x, t(_SQRT1_2))
+    erf(cdf, out=cdf)
     cdf += 1
     cdf *= t(0.5)
     pdf = np.multiply(x, x)
@@ -294,7 +358,10 @@ def gelu_bwd(gy, x, gx=None):
     pdf *= t(_INV_SQRT_2PI)
     pdf *= x
     cdf += pdf
-    return _emit(np.multiply(gy, cdf), gx)
+    del pdf
+    if cdf.shape == np.shape(gy) and getattr(gy, "dtype", None) == cdf.dtype:
+        return np.multiply(gy, cdf, out=cdf)
+    return np.multiply(gy, cdf)
 
 
 @_reference

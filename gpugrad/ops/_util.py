@@ -53,14 +53,20 @@ def operator(fn):
 
 def promote_pair(a, b):
     """Cast two arrays (or an array and a Python number) to PyTorch's result dtype."""
-    ta = hasattr(a, "dtype")
-    tb = hasattr(b, "dtype")
+    # Every binary op calls this: the common cases (same dtype; a float array and a number)
+    # return after reading each dtype once.
+    da = getattr(a, "dtype", None)
+    db = getattr(b, "dtype", None)
+    ta = da is not None
+    tb = db is not None
     if ta and tb:
-        if a.dtype == b.dtype:
+        if da == db:
             return a, b
         rt = _dt.result_type(a, b)
-        return (a if a.dtype == rt else a.astype(rt)), (b if b.dtype == rt else b.astype(rt))
+        return (a if da == rt else a.astype(rt)), (b if db == rt else b.astype(rt))
     if ta:
+        if da.kind == "f":
+            return a, b
         a = _promote_with_scalar(a, b)
         return a, _wrap_int(b, a)
     if tb:

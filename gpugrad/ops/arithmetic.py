@@ -319,6 +319,9 @@ def _op(cls):
     apply = cls.apply
 
     def method(self, other):
+        t = type(other)
+        if t is Tensor or t is float or t is int:
+            return apply(self, other)   # what as_operand would return unchanged
         try:
             other = as_operand(other)
         except UnsupportedOperand:

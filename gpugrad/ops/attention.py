@@ -1,10 +1,11 @@
 """Attention: scaled_dot_product_attention and multi_head_attention_forward.
 
-:class:`ScaledDotProductAttention` is one op from scores to output: it saves q, k, v, the
-attention probabilities and the dropout mask, not the intermediate scores. The probabilities
-are also its second output, so that backward reads them as an output of the same node and
-``create_graph=True`` differentiates through them; ``nn.MultiheadAttention`` returns them as
-its attention weights.
+:class:`ScaledDotProductAttention` is one op from scores to output. For
+``scaled_dot_product_attention`` (and ``nn.MultiheadAttention`` without weights) it keeps q, k,
+v, the mask, the dropout mask and each row's log-sum-exp, and backward recomputes the
+probabilities, as PyTorch's CPU flash kernel does: no score-sized buffer is held between
+forward and backward. When ``nn.MultiheadAttention`` returns the attention weights they are a
+second output, which the node saves (the caller holds them anyway) and differentiates through.
 
 Example::
 
@@ -27,37 +28,49 @@ _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "in
             "bool": "bool"}
 
 
+def _scores(xp, q, k, mask, scale, causal):
+    """``q @ k^T * scale`` with the causal or given mask applied: -inf where not allowed."""
+    s = xp.matmul(q, k.swapaxes(-1, -2))
+    s *= scale
+    if causal:
+        xp.copyto(s, -np.inf, where=~xp.tri(s.shape[-2], s.shape[-1], dtype=bool))
+    if mask is not None:
+        # In place where the mask broadcasts into the scores (the usual case).
+        inside = np.broadcast_shapes(s.shape, mask.shape) == s.shape
+        if mask.dtype.kind == "b":
+            if inside:
+                xp.copyto(s, -np.inf, where=~mask)
+            else:
+                s = xp.where(mask, s, -np.inf)
+        elif inside:
+            s += mask
+        else:
+            s = s + mask
+    return s
+
+
 class ScaledDotProductAttention(Function):
-    """``softmax(q @ k^T * scale + mask) @ v`` with dropout; returns (output, probabilities).
+    """``softmax(q @ k^T * scale + mask) @ v`` with dropout.
 
     ``mask`` is None, a bool array (True takes part) or a float array (added to the scores);
     ``keep`` is None or the bool dropout mask, applied with ``dropout_scale``. With ``safe``
     a row that no key may attend to gives zeros (as PyTorch's SDPA); without, NaN (as a
     plain softmax, which ``MultiheadAttention`` uses when it returns weights).
+
+    With ``weights`` the probabilities are a second output (``MultiheadAttention``'s
+    attention weights) and are saved, as the caller holds them anyway. Without, only the
+    output is returned and the node keeps q, k, v, the mask and the per-row log-sum-exp
+    (L floats per row of scores instead of L x S), as PyTorch's CPU flash kernel does:
+    backward recomputes the probabilities from them.
     """
     _array_forward = True
     _builtin = True
 
     @staticmethod
-    def forward(ctx, q, k, v, mask, keep, scale, causal, dropout_scale, safe):
+    def forward(ctx, q, k, v, mask, keep, scale, causal, dropout_scale, safe, weights):
         xp = get_array_module(q, k, v)
-        s = xp.matmul(q, k.swapaxes(-1, -2))
-        s *= scale
-        if causal:
-            xp.copyto(s, -np.inf, where=~xp.tri(s.shape[-2], s.shape[-1], dtype=bool))
-        if mask is not None:
-            # In place where the mask broadcasts into the scores (the usual case).
-            inside = np.broadcast_shapes(s.shape, mask.shape) == s.shape
-            if mask.dtype.kind == "b":
-                if inside:
-                    xp.copyto(s, -np.inf, where=~mask)
-                else:
-                    s = xp.where(mask, s, -np.inf)
-            elif inside:
-                s += mask
-            else:
-                s = s + mask
-        with np.errstate(invalid="ignore"):
+        s = _scores(xp, q, k, mask, scale, causal)
+        with np.errstate(invalid="ignore", divide="ignore"):
             m = s.max(axis=-1, keepdims=True)
             if safe:
                 m = xp.where(xp.isfinite(m), m, 0)
@@ -67,44 +80,142 @@ class ScaledDotProductAttention(Function):
             if safe:
                 denom[denom == 0] = 1
             p /= denom
-        pd = p if keep is None else xp.where(keep, p * dropout_scale, 0).astype(p.dtype)
+            lse = None if weights else m + xp.log(denom)
+        if keep is None:
+            pd = p
+        else:
+            pd = xp.multiply(p, keep)
+            pd *= dropout_scale
         out = xp.matmul(pd, v)
+        del pd
         ctx.scale, ctx.dropout_scale = scale, dropout_scale
+        ctx.causal, ctx.safe, ctx.weights = causal, safe, weights
         need = ctx.needs_input_grad
         scores = need[0] or need[1] or need[3]  # gradients through the scores need v
-        ctx.save_for_backward(q if need[1] else None, k if need[0] else None,
-                              v if scores else None, p, keep)
+        if weights:
+            ctx.save_for_backward(q if need[1] else None, k if need[0] else None,
+                                  v if scores else None, None, keep, p)
+        else:
+            # q, k and the mask recompute the probabilities; inputs cost nothing new.
+            ctx.save_for_backward(q, k, v if scores else None, mask, keep, lse)
         ctx.set_materialize_grads(False)
-        return out, p
+        return (out, p) if weights else out
 
     @staticmethod
-    def backward(ctx, g_out, g_p):
-        from .arithmetic import where
-        q, k, v, p, keep = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        scale, ds = ctx.scale, ctx.dropout_scale
-        gq = gk = gv = gmask = None
-        grad_p = g_p
-        scores = need[0] or need[1] or need[3]
-        if g_out is not None:
-            if need[2]:
-                pd = p if keep is None else where(keep, p * ds, 0.0)
-                gv = pd.transpose(-1, -2) @ g_out
-            if not scores:
-                return gq, gk, gv, gmask, None, None, None, None, None
-            gpd = g_out @ v.transpose(-1, -2)
-            gpd = gpd if keep is None else where(keep, gpd * ds, 0.0)
-            grad_p = gpd if grad_p is None else grad_p + gpd
-        if grad_p is not None and scores:
-            # Softmax backward; masked (and fully masked) positions have p = 0 and get 0.
-            gs = p * (grad_p - (grad_p * p).sum(dim=-1, keepdim=True))
-            if need[0]:
-                gq = (gs @ k) * scale
-            if need[1]:
-                gk = (gs.transpose(-1, -2) @ q) * scale
-            if need[3]:
-                gmask = gs
-        return gq, gk, gv, gmask, None, None, None, None, None
+    def backward(ctx, g_out, g_p=None):
+        from ..autograd.grad_mode import is_grad_enabled
+        q, k, v, mask, keep, saved = ctx.saved_tensors
+        if ctx.weights:
+            p = saved
+        elif is_grad_enabled():
+            # create_graph: the probabilities again from gpugrad ops, so that the gradient
+            # below is differentiable in q, k and the mask. e / sum(e) is the softmax of the
+            # scores whatever constant is taken off; the saved lse keeps exp in range.
+            p = _probabilities(q, k, mask, saved, ctx.scale, ctx.causal, ctx.safe)
+        else:
+            return _flash_backward(ctx, g_out, q, k, v, mask, keep, saved)
+        return _composed_backward(ctx, g_out, g_p, q, k, v, p, keep)
+
+
+def _probabilities(q, k, mask, lse, scale, causal, safe):
+    """Softmax probabilities of the masked scores, as a differentiable composition."""
+    from ..tensor import _make
+    from .arithmetic import where
+    s = (q @ k.transpose(-1, -2)) * scale
+    if causal:
+        xp = get_array_module(s._data)
+        s = where(_make(xp.tri(s.shape[-2], s.shape[-1], dtype=bool)), s, -math.inf)
+    if mask is not None:
+        s = where(mask, s, -math.inf) if mask._data.dtype.kind == "b" else s + mask
+    e = (s - lse).exp()
+    den = e.sum(dim=-1, keepdim=True)
+    if safe:
+        den = where(den == 0, 1.0, den)        # rows no key may attend to: p = 0
+    return e / den
+
+
+def _composed_backward(ctx, g_out, g_p, q, k, v, p, keep):
+    """Backward from the probabilities ``p``, in gpugrad ops (twice differentiable)."""
+    from .arithmetic import where
+    need = ctx.needs_input_grad
+    scale, ds = ctx.scale, ctx.dropout_scale
+    gq = gk = gv = gmask = None
+    grad_p = g_p
+    scores = need[0] or need[1] or need[3]
+    none = (None,) * 6
+    if g_out is not None:
+        if need[2]:
+            pd = p if keep is None else where(keep, p * ds, 0.0)
+            gv = pd.transpose(-1, -2) @ g_out
+        if not scores:
+            return (gq, gk, gv, gmask) + none
+        gpd = g_out @ v.transpose(-1, -2)
+        gpd = gpd if keep is None else where(keep, gpd * ds, 0.0)
+        grad_p = gpd if grad_p is None else grad_p + gpd
+    if grad_p is not None and scores:
+        # Softmax backward; masked (and fully masked) positions have p = 0 and get 0.
+        gs = p * (grad_p - (grad_p * p).sum(dim=-1, keepdim=True))
+        if need[0]:
+            gq = (gs @ k) * scale
+        if need[1]:
+            gk = (gs.transpose(-1, -2) @ q) * scale
+        if need[3]:
+            gmask = gs
+    return (gq, gk, gv, gmask) + none
+
+
+def _flash_backward(ctx, g_out, q, k, v, mask, keep, lse):
+    """Backward on arrays, recomputing the probabilities from the row log-sum-exp.
+
+    Grad mode is off here (no create_graph), so the results are constants. At most two
+    score-sized buffers live at once: the probabilities and the gradient of the scores,
+    built in place from ``g_out @ v^T``.
+    """
+    from ..tensor import _make
+    need = ctx.needs_input_grad
+    none = (None,) * 6
+    if g_out is None:
+        return (None,) * 4 + none
+    scale, ds = ctx.scale, ctx.dropout_scale
+    go = g_out._data
+    xp = get_array_module(go)
+    p = _scores(xp, q._data, k._data, None if mask is None else mask._data, scale, ctx.causal)
+    p -= lse._data
+    xp.exp(p, out=p)                # masked positions: exp(-inf) = 0
+    keep = None if keep is None else keep._data
+    gq = gk = gv = gmask = None
+    if need[2]:
+        if keep is None:
+            gv = xp.matmul(p.swapaxes(-1, -2), go)
+        else:
+            pd = xp.multiply(p, keep)
+            pd *= ds
+            gv = xp.matmul(pd.swapaxes(-1, -2), go)
+            del pd
+        gv = _make(gv)
+    if need[0] or need[1] or need[3]:
+        gs = xp.matmul(go, v._data.swapaxes(-1, -2))
+        if keep is not None:
+            xp.multiply(gs, keep, out=gs)
+            gs *= ds
+        if gs.shape != p.shape:         # batch dims that only the mask or q/k broadcast to
+            gs = xp.broadcast_to(gs, np.broadcast_shapes(gs.shape, p.shape)).copy()
+        # Softmax backward: gs = p * (gpd - rowsum(gpd * p)); the row sums as batched dot
+        # products, which need no third score-sized buffer.
+        gs -= xp.matmul(gs[..., None, :], p[..., :, None])[..., 0]
+        gs *= p
+        del p
+        if need[0]:
+            gq = xp.matmul(gs, k._data)
+            gq *= scale
+            gq = _make(gq)
+        if need[1]:
+            gk = xp.matmul(gs.swapaxes(-1, -2), q._data)
+            gk *= scale
+            gk = _make(gk)
+        if need[3]:
+            gmask = _make(gs)
+    return (gq, gk, gv, gmask) + none
 
 
 def _keep_mask(shape, p, like):
@@ -113,15 +224,19 @@ def _keep_mask(shape, p, like):
     return rand(*shape, dtype=like.dtype, device=like.device) >= p
 
 
-def _attention(q, k, v, mask, dropout_p, causal, scale, safe):
-    """(output, probabilities before dropout, probabilities after dropout)."""
+def _attention(q, k, v, mask, dropout_p, causal, scale, safe, weights=False):
+    """(output, probabilities before dropout, probabilities after dropout); without
+    ``weights`` the probabilities are not kept, and both are None."""
     if dropout_p > 0.0:
         batch = np.broadcast_shapes(tuple(q.shape[:-2]), tuple(k.shape[:-2]))
         keep = _keep_mask(batch + (q.shape[-2], k.shape[-2]), dropout_p, q)
         ds = 1.0 / (1.0 - dropout_p) if dropout_p < 1.0 else 0.0
     else:
         keep, ds = None, 1.0
-    out, p = ScaledDotProductAttention.apply(q, k, v, mask, keep, scale, causal, ds, safe)
+    if not weights:
+        return ScaledDotProductAttention.apply(q, k, v, mask, keep, scale, causal, ds, safe,
+                                               False), None, None
+    out, p = ScaledDotProductAttention.apply(q, k, v, mask, keep, scale, causal, ds, safe, True)
     if keep is None:
         return out, p, p
     from .arithmetic import where
@@ -376,7 +491,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     # need_weights follows PyTorch's explicit softmax (NaN rows where all keys are masked,
     # is_causal only a hint: the mask says it all); otherwise its SDPA (zeros there).
     out, _, weights = _attention(q, k, v, attn_mask, dropout_p, is_causal and not need_weights,
-                                 1.0 / math.sqrt(head_dim), not need_weights)
+                                 1.0 / math.sqrt(head_dim), not need_weights, need_weights)
     out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
     out = _linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     if not need_weights:

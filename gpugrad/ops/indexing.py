@@ -122,6 +122,29 @@ def _check_bounds(shape, idx):
         dim += 1
 
 
+def _save_index(ctx, idx):
+    """Keep ``idx`` for backward: its arrays through save_for_backward (counted as held for
+    backward, seen by saved-tensor hooks), its ints, slices, None and Ellipsis on ctx."""
+    if True not in ctx.needs_input_grad:
+        return                  # not recorded: nothing outlives the call
+    arrays = tuple(k for k, i in enumerate(idx)
+                   if hasattr(i, "dtype") and not isinstance(i, np.generic))
+    ctx.idx = tuple(None if k in arrays else i for k, i in enumerate(idx)) if arrays else idx
+    ctx.idx_arrays = arrays
+    ctx.save_for_backward(*[idx[k] for k in arrays])
+
+
+def _saved_index(ctx):
+    """The index that :func:`_save_index` kept, with its arrays back in place."""
+    arrays = ctx.idx_arrays
+    if not arrays:
+        return ctx.idx
+    idx = list(ctx.idx)
+    for k, t in zip(arrays, ctx.saved_tensors):
+        idx[k] = t._data
+    return tuple(idx)
+
+
 class GetItem(Function):
     _array_forward = True
     _builtin = True
@@ -129,7 +152,8 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, idx, advanced):
-        ctx.in_shape, ctx.dtype, ctx.idx, ctx.advanced = x.shape, x.dtype, idx, advanced
+        ctx.in_shape, ctx.dtype, ctx.advanced = x.shape, x.dtype, advanced
+        _save_index(ctx, idx)
         if not advanced and Ellipsis not in idx:
             # With an Ellipsis, NumPy returns a 0-d view, not a scalar, for a full index.
             idx = idx + (Ellipsis,)
@@ -141,7 +165,8 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return IndexAddIntoZeros.apply(g, ctx.idx, ctx.in_shape, ctx.advanced), None, None
+        return IndexAddIntoZeros.apply(g, _saved_index(ctx), ctx.in_shape, ctx.advanced), \
+            None, None
 
 
 class IndexAddIntoZeros(Function):
@@ -151,7 +176,8 @@ class IndexAddIntoZeros(Function):
 
     @staticmethod
     def forward(ctx, g, idx, shape, advanced):
-        ctx.idx, ctx.advanced = idx, advanced
+        ctx.advanced = advanced
+        _save_index(ctx, idx)
         xp = get_array_module(g)
         out = xp.zeros(shape, dtype=g.dtype)
         if advanced:
@@ -162,7 +188,7 @@ class IndexAddIntoZeros(Function):
 
     @staticmethod
     def backward(ctx, gg_):
-        return GetItem.apply(gg_, ctx.idx, ctx.advanced), None, None, None
+        return GetItem.apply(gg_, _saved_index(ctx), ctx.advanced), None, None, None
 
 
 def _add_at(xp, out, idx, vals):
@@ -195,7 +221,8 @@ class IndexPut(Function):
 
     @staticmethod
     def forward(ctx, x, v, idx, accumulate):
-        ctx.idx, ctx.accumulate = idx, accumulate
+        ctx.accumulate = accumulate
+        _save_index(ctx, idx)
         out = x.copy()
         xp = get_array_module(x)
         if accumulate:
@@ -208,11 +235,12 @@ class IndexPut(Function):
     @staticmethod
     def backward(ctx, g):
         need = ctx.needs_input_grad
+        idx = _saved_index(ctx)
         gx = gv = None
         if need[0]:
-            gx = g if ctx.accumulate else IndexPut.apply(g, 0.0, ctx.idx, False)
+            gx = g if ctx.accumulate else IndexPut.apply(g, 0.0, idx, False)
         if need[1]:
-            gv = GetItem.apply(g, ctx.idx, True)
+            gv = GetItem.apply(g, idx, True)
         return gx, gv, None, None
 
 
@@ -314,7 +342,24 @@ def gather(input, dim, index, *, sparse_grad=False):
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices)
+    from ..autograd.broadcast import broadcast_shapes
+    from .shape import broadcast_to
+    nd = input._data.ndim
+    if indices._data.ndim != nd:
+        raise RuntimeError("gpugrad.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {nd} dimensions for input, and "
+                           f"{indices._data.ndim} dimensions for indices")
+    # Unlike gather, the other dims broadcast (PyTorch's rule).
+    d = _wrap_dim(dim, nd)
+    xs, js = list(input._data.shape), list(indices._data.shape)
+    n_x, n_j = (xs[d], js[d]) if nd else (1, 1)
+    if nd:
+        xs[d] = js[d] = 1
+    common = broadcast_shapes(tuple(xs), tuple(js))
+    if nd:
+        input = broadcast_to(input, common[:d] + (n_x,) + common[d + 1:])
+        indices = broadcast_to(indices, common[:d] + (n_j,) + common[d + 1:])
+    return gather(input, d, indices)
 
 
 def take(input, index):

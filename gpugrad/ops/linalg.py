@@ -19,12 +19,21 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_matmul(a, b)
+        # PyTorch's errors where NumPy would not raise (mixed dtypes, bool) are checked first;
+        # the rest (0-d, sizes, batch dims) only once NumPy has refused: fewer tests per call.
+        dt = a.dtype
+        if dt != b.dtype or dt.kind == "b":
+            _check_matmul(a, b)
+        try:
+            y = a @ b
+        except ValueError:
+            _check_matmul(a, b)
+            raise
         ctx.ndims = (a.ndim, b.ndim)
         need = ctx.needs_input_grad
         # Save an input only if the other side's gradient needs it.
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
-        return a @ b
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -182,18 +191,26 @@ class Einsum(Function):
     def forward(ctx, equation, *operands):
         xp = get_array_module(*operands)
         ctx.equation = equation
-        ctx.save_for_backward(*operands)
+        ctx.shapes = tuple(o.shape for o in operands)
+        need = ctx.needs_input_grad[1:]
+        # Operand j is read only by the other operands' gradients: keep it only if one of
+        # them needs a gradient.
+        n_need = sum(need)
+        ctx.save_for_backward(*[o if n_need - need[j] > 0 else None
+                                for j, o in enumerate(operands)])
         return xp.einsum(equation, *operands)
 
     @staticmethod
     def backward(ctx, g):
         ops = ctx.saved_tensors
-        ins, out = _parse_einsum(ctx.equation, [o.ndim for o in ops])
+        shapes = ctx.shapes
+        ins, out = _parse_einsum(ctx.equation, [len(s) for s in shapes])
         grads = [None]
-        for i, op in enumerate(ops):
+        for i, shape in enumerate(shapes):
             if not ctx.needs_input_grad[i + 1]:
                 grads.append(None)
                 continue
+            op = _Shaped(shape)
             others = [o for j, o in enumerate(ops) if j != i]
             other_subs = [s for j, s in enumerate(ins) if j != i]
             target = ins[i]
@@ -356,7 +373,7 @@ def diag(input, diagonal=0):
 
 
 register_methods(
-    matmul=matmul, __matmul__=lambda s, o: matmul(s, o) if isinstance(o, Tensor) else
+    matmul=matmul, __matmul__=lambda s, o: MatMul.apply(s, o) if isinstance(o, Tensor) else
     NotImplemented, __rmatmul__=lambda s, o: matmul(o, s) if isinstance(o, Tensor) else
     NotImplemented, mm=mm, bmm=bmm,
     mv=mv, dot=dot, vdot=dot, inner=inner, outer=outer, ger=outer, addmm=addmm,

@@ -101,7 +101,7 @@ def _pick(x, t, cdim, weight, ignore_index):
     xp = get_array_module(x)
     t = t.reshape(()) if x.ndim == 1 else t
     valid = t != ignore_index
-    safe = xp.where(valid, t, 0).astype(np.int64)
+    safe = xp.where(valid, t, 0).astype(np.int64, copy=False)
     picked = xp.take_along_axis(x, xp.expand_dims(safe, cdim), axis=cdim).squeeze(cdim)
     w = weight[safe] if weight is not None else xp.ones(safe.shape, x.dtype)
     w = xp.where(valid, w, 0).astype(x.dtype)
@@ -147,9 +147,10 @@ class CrossEntropy(Function):
         # Weighted smoothing takes the composed path (the kernel assumes uniform weights).
         smooth = xp.where(w_t != 0, -z.sum(axis=cdim), 0).astype(x.dtype) if eps > 0 else None
         loss, denom = _combine(nll, smooth, w_t, eps, n_classes, reduction, xp)
-        t = target.reshape(()) if x.ndim == 1 else target
         ctx.meta = (cdim, n_classes, ignore_index, reduction, eps, weight is not None)
-        ctx.save_for_backward(p, xp.expand_dims(t.astype(np.int64), cdim),
+        # int64 targets are kept as the input itself (no copy, and an in-place change is
+        # caught); other integer dtypes as an int64 copy.
+        ctx.save_for_backward(p, target.astype(np.int64, copy=False),
                               w_t if weight is not None else None, denom)
         return loss, p
 
@@ -157,6 +158,8 @@ class CrossEntropy(Function):
     def backward(ctx, g_loss, g_p):
         p, t, w_t, denom = ctx.saved_tensors
         cdim, n_classes, ignore_index, reduction, eps, weighted = ctx.meta
+        # The class dim back in, as the kernel reads t beside p.
+        t = t.reshape((1,)) if cdim == 0 else t.unsqueeze(cdim)
         gx = None
         if g_loss is not None:
             gy = g_loss

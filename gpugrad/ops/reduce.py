@@ -12,6 +12,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import normalize_dims, not_implemented_for, register_methods
 from .shape import broadcast_to, reshape
+from ..autograd.broadcast import BroadcastTo
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum",
            "cumprod", "all", "any", "count_nonzero", "aminmax", "median", "nansum", "nanmean"]
@@ -25,9 +26,14 @@ def _keep_shape(shape, axes):
 
 def _expand_back(g, in_shape, axes, keepdim):
     """Broadcast the gradient of a reduction over ``axes`` back to ``in_shape``."""
-    if not keepdim:
+    if not keepdim and g._data.ndim:
+        # A 0-d gradient (of a full reduction) broadcasts as it is: no reshape node first.
         g = reshape(g, _keep_shape(in_shape, axes))
-    return broadcast_to(g, in_shape)
+    if g._data.shape == in_shape:
+        return broadcast_to(g, in_shape)
+    # The keepdim shape broadcasts to in_shape by construction: no need for the checks of
+    # broadcast_to.
+    return BroadcastTo.apply(g, in_shape)
 
 
 class Sum(Function):
@@ -41,6 +47,9 @@ class Sum(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64
+        if type(x) is np.ndarray:
+            # The ufunc ndarray.sum calls, without its Python-level wrapper.
+            return np.add.reduce(x, axes, dtype, None, keepdim)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
@@ -61,8 +70,17 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         tensor([4., 6.])
     """
     every = dim is None or isinstance(dim, (list, tuple)) and len(dim) == 0
-    axes = tuple(range(input._data.ndim)) if every else normalize_dims(dim, input._data.ndim)
-    return (Sum if every else SumDim).apply(input, axes, keepdim, _dt.to_numpy_dtype(dtype))
+    ndim = input._data.ndim
+    axes = _all_axes(ndim) if every else normalize_dims(dim, ndim)
+    return (Sum if every else SumDim).apply(input, axes, keepdim,
+                                            None if dtype is None else _dt.to_numpy_dtype(dtype))
+
+
+_ALL_AXES = [tuple(range(n)) for n in range(9)]
+
+
+def _all_axes(ndim):
+    return _ALL_AXES[ndim] if ndim < 9 else tuple(range(ndim))
 
 
 class Mean(Function):
@@ -306,11 +324,13 @@ class _ExtremeDim(Function):
         idx_k = xp.expand_dims(idx, d)
         vals = xp.take_along_axis(x, idx_k, axis=d)
         ctx.d, ctx.keepdim, ctx.in_shape = d, keepdim, x.shape
-        ctx.save_for_backward(idx_k)
         if not keepdim:
             vals = vals.squeeze(d)
             idx_k = idx
-        idx_out = idx_k.astype(np.int64)
+        # argmax's intp is int64 on 64-bit platforms: no copy. The node keeps the indices it
+        # returns (as PyTorch's), not a second array of the same numbers.
+        idx_out = idx_k.astype(np.int64, copy=False)
+        ctx.save_for_backward(idx_out)
         ctx.mark_non_differentiable(idx_out)
         return vals, idx_out
 
@@ -323,6 +343,7 @@ class _ExtremeDim(Function):
         if not ctx.keepdim:
             from .shape import unsqueeze
             g = unsqueeze(g, ctx.d)
+            idx_k = unsqueeze(idx_k, ctx.d)
         return scatter_into_zeros(g, idx_k, ctx.d, ctx.in_shape), None, None, None
 
 
@@ -455,7 +476,8 @@ def median(input, dim=None, keepdim=False):
     from .indexing import gather
     x = input._data
     xp = input._array_module
-    if x.dtype.kind == "b":
+    # (An empty dim is reported before the dtype, as PyTorch does.)
+    if x.dtype.kind == "b" and (dim is None or x.ndim == 0 or x.shape[_wrap_dim(dim, x.ndim)]):
         raise not_implemented_for("median_cpu" if dim is None else "median_out", x)
     if dim is None:
         flat = reshape(input, (-1,))

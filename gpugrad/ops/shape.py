@@ -330,7 +330,7 @@ def cat(tensors, dim=0, *, out=None):
     """
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("gpugrad.cat(): expected a non-empty list of Tensors")
     # PyTorch skips legacy empty 1-D tensors.
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
     nd = kept[0]._data.ndim
@@ -420,6 +420,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {n}")
         sizes = [step] * (n // step) + ([n % step] if n % step else []) if step else [0]
+        sizes = sizes or [0]  # an empty dim still splits into one empty piece
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
@@ -465,8 +466,9 @@ def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
-    step = -(-n // chunks) if n else 1
-    return split(input, step, dim)
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input, dim=0):

@@ -1,0 +1,4 @@
+"""``python -m bench``: run the whole suite (see bench/run.py)."""
+from bench.run import main
+
+main()
