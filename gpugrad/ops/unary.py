@@ -178,6 +178,10 @@ class Tanh(Function):
         y, = ctx.saved_tensors
         return TanhBackward.apply(g, y)
 
+    @staticmethod
+    def _backward_arrays(ctx, g):
+        return launch("tanh_bwd", g, ctx.saved_arrays[0]),
+
 
 class TanhBackward(Function):
     """``g * (1 - y**2)`` as one fused kernel; differentiable again."""
@@ -213,6 +217,10 @@ class Sigmoid(Function):
     def backward(ctx, g):
         y, = ctx.saved_tensors
         return SigmoidBackward.apply(g, y)
+
+    @staticmethod
+    def _backward_arrays(ctx, g):
+        return launch("sigmoid_bwd", g, ctx.saved_arrays[0]),
 
 
 class SigmoidBackward(Function):
@@ -258,6 +266,10 @@ class Relu(Function):
         y, = ctx.saved_tensors
         return ReluBackward.apply(g, y)
 
+    @staticmethod
+    def _backward_arrays(ctx, g):
+        return launch("relu_bwd", g, ctx.saved_arrays[0]),
+
 
 _ZEROS = {}
 
@@ -285,7 +297,11 @@ class ReluBackward(Function):
     @staticmethod
     def backward(ctx, gg_):
         y, = ctx.saved_tensors
-        return ReluBackward.apply(gg_, y) if ctx.needs_input_grad[0] else None, None
+        need = ctx.needs_input_grad
+        # The mask is piecewise constant in y: its gradient is zero, and PyTorch returns the
+        # zeros (not None), so grad(grad(relu(x)), x) works without allow_unused.
+        return (ReluBackward.apply(gg_, y) if need[0] else None,
+                gg_ * 0.0 if need[1] else None)
 
 
 def tanh(input):

@@ -209,3 +209,26 @@ def test_split_and_chunk_of_an_empty_dim(device):
     piece.sum().backward()
     assert x.grad.shape == (0,)
     assert len(gg.chunk(gg.zeros(0), 3)) == 3
+
+
+def test_mean_and_var_of_nothing_are_nan_without_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # NumPy's "Mean of empty slice" must not leak
+        for fn in (lambda t: t.mean(0), lambda t: t.var(0), lambda t: t.std(0)):
+            assert np.isnan(_vals(fn(gg.ones(0, 3)))).all()
+
+
+def test_broadcast_error_names_the_last_clashing_dim():
+    # PyTorch compares shapes from the last dim, so (2, 3) * (3, 2) clashes at dim 1.
+    with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b "
+                                           r"\(2\) at non-singleton dimension 1"):
+        gg.ones(2, 3) * gg.ones(3, 2)
+
+
+def test_second_derivative_of_relu_is_zeros_not_unused():
+    # PyTorch returns zeros here; None would make grad() demand allow_unused=True.
+    x = gg.tensor([1.0, -2.0], requires_grad=True)
+    (g,) = gg.autograd.grad(x.relu().sum(), x, create_graph=True)
+    (h,) = gg.autograd.grad(g.sum(), x)
+    assert h.tolist() == [0.0, 0.0]
