@@ -99,10 +99,10 @@ def markdown(rows):
             f"{_fmt(row.get('torch'))} | {_fmt(row.get('numpy'))} | "
             f"{'-' if not r else format(r['median'], '.2f')} | "
             f"{'-' if not r else format(r['of_mins'], '.2f')} | {target} | {status} |")
-    unit = {row.get("unit") for row in rows if "case" in row}
     lines.append("")
-    lines.append("Times are median (min-max) per call, in " + ", ".join(
-        sorted(f"{u} ({'per op' if u == 'us' else 'per step'})" for u in unit if u)) +
-        "; 'loaded' marks a figure taken while other processes used more than the allowed "
-        "share of the CPU.")
+    lines.append("Times are median (min-max) over interleaved rounds: overhead in microseconds "
+                 "per op, train and inference in milliseconds per step or forward. gg/pt is "
+                 "the median over rounds of gpugrad's time over PyTorch's in the same round. "
+                 "Status: clean, or loaded (figure taken while other processes used more than "
+                 "the allowed share of the CPU, in brackets).")
     return "\n".join(lines)

@@ -55,7 +55,8 @@ def main(argv=None):
     print(json.dumps(env, indent=1))
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     settings = Settings(quick=args.quick, max_load=args.max_load,
-                        max_wait=10.0 if args.quick else 30.0)
+                        retries=2 if args.quick else 3, max_wait=5.0 if args.quick else 30.0)
+    write_jsonl(os.path.join(RESULTS, "env.jsonl"), [dict(env, run=stamp)])
     rows = []
     for name in only:
         if name in SPEED:

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .autograd.grad_mode import _tls
+from .autograd import engine as _engine
 from .autograd.graph import AccumulateGrad, add_hook
 from .backend import device_of, get_array_module
 from .memory._counters import track as _memory_track  # memory accounting (gpugrad/memory)
@@ -355,8 +356,7 @@ class Tensor:
             >>> (x ** 2).sum().backward(); x.grad
             tensor([6.])
         """
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---------------------------------------------------------------- conversion
     def numpy(self, *, force=False):

@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from . import function as _function
+from .array_grads import reducible as _reducible, validate_arrays as _validate_arrays
 from .broadcast import Cast, SumToShape
 from .graph import FREED_MESSAGE, AccumulateGrad, _anomaly, _inplace_message
 from .grad_mode import _tls
@@ -74,7 +76,10 @@ def _make_grads(outputs, grad_outputs, create_graph):
                 if out._data.dtype.kind != "f":
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype!r}")
-                g = _make(out._array_module.ones_like(out._data))
+                d = out._data
+                # np.ones_like goes through Python-level code; a 0-d one is made directly.
+                g = _make(np.array(1, d.dtype) if type(d) is np.ndarray and d.ndim == 0
+                          else out._array_module.ones_like(d))
         else:
             raise TypeError(f"gradients can be either Tensors or None, but got "
                             f"{type(g).__name__}")
@@ -289,20 +294,10 @@ def _execute(root_edges, root_grads, keep_graph, create_graph, targets, accumula
             if grads is not None:
                 out = _run_node(node, grads, keep_graph, needed, captures, captured, pending)
             nexts = node._next
-            if out is None or len(out) != len(nexts):
-                for i, edge in enumerate(nexts):
-                    if edge is None:
-                        continue
-                    child = edge[0]
-                    if out is not None:
-                        g = out[i]
-                        if g is not None:
-                            _add_to_buffer(buffers, child, edge[1], g)
-                    left = deps[child] - 1
-                    deps[child] = left
-                    if left == 0:
-                        ready.append(child)
-                continue
+            if out is None:
+                out = (None,) * len(nexts)
+            elif len(out) < len(nexts):
+                out[len(nexts) - 1]     # IndexError, as ever: a post hook returned too few
             # The hot loop: one gradient per edge, added into the child's buffer inline.
             for edge, g in zip(nexts, out):
                 if edge is None:
@@ -391,14 +386,31 @@ def _run_node(node, grads, keep_graph, needed, captures, captured, pending):
     if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
         grads = _materialize(node, grads)
     try:
-        out = node._call_backward(grads)
+        out = NotImplemented
+        fast = node._fast_backward
+        # First order without a profile running: the op's array form of its backward, when
+        # it has one (no tensor or node per step of the formula).
+        if fast is not None and not _tls.grad_enabled and _function._profile_hook is None:
+            if len(grads) == 1:
+                g = grads[0]
+                out = fast(None if g is None else g._data)
+            else:
+                out = fast(*[None if g is None else g._data for g in grads])
+            if out is not NotImplemented:
+                out = _validate_arrays(node, out if type(out) is tuple else (out,), _make)
+                if _anomaly["enabled"] and _anomaly["check_nan"]:
+                    for i, g in enumerate(out):
+                        if g is not None:
+                            _check_anomaly(node, i, g)
+        if out is NotImplemented:
+            out = node._call_backward(grads)
+            if type(out) is not tuple:
+                out = (out,) if not isinstance(out, list) else tuple(out)
+            out = _validate(node, out)
     except Exception:
         if _anomaly["enabled"]:
             _warn_trace(node)       # where the failing node was made, as PyTorch does
         raise
-    if type(out) is not tuple:
-        out = (out,) if not isinstance(out, list) else tuple(out)
-    out = _validate(node, out)
     post = d.get("_post_hooks")
     if post:
         for h in list(post.values()):
@@ -458,15 +470,6 @@ def _validate(node, out):
                 fixed = list(out)
             fixed[i] = g
     return out if fixed is None else tuple(fixed)
-
-
-def _reducible(src, dst):
-    if len(src) < len(dst):
-        return False
-    for s, d in zip(src[len(src) - len(dst):], dst):
-        if d != s and d != 1:
-            return False
-    return True
 
 
 def _check_anomaly(node, i, g):

@@ -76,6 +76,9 @@ class BackwardNode(Node, FunctionCtx):
     _forward_cls = None
     _saved = None
     _freed = False
+    # The forward class's _backward_arrays (see _fast_backward_of), bound to the node: the
+    # node is its ctx.
+    _fast_backward = None
 
     @property
     def saved_tensors(self):
@@ -90,6 +93,28 @@ class BackwardNode(Node, FunctionCtx):
     @property
     def saved_variables(self):
         return self.saved_tensors
+
+    @property
+    def saved_arrays(self):
+        """The arrays of the saved tensors, checked as ``saved_tensors`` checks them: what a
+        first-order ``_backward_arrays`` reads (no tensor is made per saved value)."""
+        if self._freed:
+            raise RuntimeError(graph.FREED_MESSAGE)
+        saved = self._saved
+        if saved is None:
+            return ()
+        out = []
+        for s in saved:
+            if s is None:
+                out.append(None)
+            elif s.unpack_hook is not None:
+                out.append(s.unpack(self)._data)
+            else:
+                vc = s.version_counter
+                if vc is not None and vc[0] != s.version:
+                    s.unpack(self)          # raises PyTorch's in-place error
+                out.append(s.data if s.is_output else s.tensor._data)
+        return out
 
     def _release(self):
         if self._saved is not None:
@@ -111,8 +136,26 @@ class FunctionMeta(type):
         node_name = attrs.get("_node_name") or name + (
             "Backward0" if getattr(cls, "_builtin", False) else "Backward")
         cls._backward_cls = type(node_name, (BackwardNode,), {
-            "_forward_cls": cls, "_edge_args": getattr(cls, "_edge_args", None)})
+            "_forward_cls": cls, "_edge_args": getattr(cls, "_edge_args", None),
+            "_fast_backward": _fast_backward_of(cls)})
         super().__init__(name, bases, attrs)
+
+
+def _fast_backward_of(cls):
+    """``cls._backward_arrays`` where the class that defines the ``backward`` in use defines
+    it beside it (a subclass that overrides ``backward`` alone does not inherit it).
+
+    ``_backward_arrays(ctx, *grads)`` is an optional first-order form of ``backward`` on raw
+    arrays: the same formula, computed by the same array calls, so its numbers are the same.
+    The engine runs it when no graph is being made of the backward pass (not
+    ``create_graph``) and nothing is profiling; it returns a tuple (one array or None per
+    forward argument), or NotImplemented to hand the call to ``backward``.
+    """
+    for klass in cls.__mro__:
+        if "backward" in klass.__dict__:
+            fast = klass.__dict__.get("_backward_arrays")
+            return fast.__func__ if isinstance(fast, staticmethod) else fast
+    return None
 
 
 def _explain_failure(error, args):
@@ -440,8 +483,6 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
             saved.append(None)
             continue
         st = _new_saved(SavedTensor)
-        st.unpack_hook = None
-        st.grad_fn = st.accumulator = None
         j = 0 if s is outs[0] else _index(s, outs) if n_outs > 1 else -1
         if j >= 0:
             out_t = wrapped[j]

@@ -154,7 +154,10 @@ class SavedTensor:
     """
 
     __slots__ = ("tensor", "data", "version_counter", "version", "is_output", "output_nr",
-                 "requires_grad", "packed", "unpack_hook", "grad_fn", "accumulator")
+                 "requires_grad", "__dict__")
+    # Set only for a tensor packed by saved-tensor hooks (into the instance dict, made then):
+    # recording a node does not store them for every saved tensor.
+    packed = unpack_hook = grad_fn = accumulator = None
 
     def unpack(self, node):
         version_counter = self.version_counter
@@ -283,12 +286,18 @@ def grad_recording():
 # --- saved-tensor hooks: a per-thread stack of (pack, unpack) pairs -----------------------
 import threading  # noqa: E402
 
-_hook_state = threading.local()
+class _HookState(threading.local):
+    # A class default: a thread that never pushed reads None here without the exception a
+    # missing attribute of a threading.local costs (this is read by every recorded save).
+    stack = None
+
+
+_hook_state = _HookState()
 
 
 def _saved_hooks():
     """The innermost (pack, unpack) pair in force in this thread, or None."""
-    stack = getattr(_hook_state, "stack", None)
+    stack = _hook_state.stack
     return stack[-1] if stack else None
 
 

@@ -18,6 +18,7 @@ Example::
     array([0., 2.])
 """
 import functools
+from math import isfinite as _isfinite
 
 import numpy as np
 
@@ -72,8 +73,12 @@ def _run_0d(fn, args):
 
 def _new(dtype, *arrays):
     """An uninitialised result buffer of the arrays' broadcast shape."""
-    shapes = [np.shape(a) for a in arrays]
-    shape = shapes[0] if all(s == shapes[0] for s in shapes) else np.broadcast_shapes(*shapes)
+    # Arrays of one shape (the common case) need no np.shape calls or broadcast.
+    shape = arrays[0].shape if type(arrays[0]) is _ndarray else None
+    for a in arrays:
+        if type(a) is not _ndarray or a.shape != shape:
+            shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+            break
     return np.empty(shape, dtype)
 
 
@@ -92,7 +97,9 @@ def _pass_or_zero(keep, g):
     fallback for inf and NaN (inf * 0 would give NaN where the kernel gives 0). Only the
     sign of a zero may differ from the kernel's.
     """
-    if np.isfinite(g).all():
+    # All finite exactly when their sum is (a NaN or inf makes the sum one; a sum that
+    # overflows only sends finite values to np.where): one reduction, no bool array.
+    if _isfinite(np.add.reduce(g, None)):
         return np.multiply(g, keep)
     return np.where(keep, g, 0)
 
@@ -311,7 +318,7 @@ def tanh_fwd(x, y=None):
 def tanh_bwd(gy, y, gx=None):
     r = _new(y.dtype, gy, y)
     np.multiply(y, y, out=r)
-    np.subtract(1, r, out=r)
+    np.subtract(y.dtype.type(1), r, out=r)      # 1 in the dtype: no conversion per call
     r *= gy
     return _emit(r, gx)
 
@@ -519,70 +526,5 @@ def where_bwd(cond, gy, gx=None, gother=None):
 
 
 # ---------------------------------------------------------------------------------- optim
-
-def _plus_scaled(g, a, alpha):
-    """g + alpha * a in one new buffer."""
-    r = np.multiply(a, alpha)
-    r += g
-    return r
-
-
-@_reference
-def sgd_update(grad, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step,
-               param, momentum_buffer):
-    # Hyperparameters are doubles: expressions of them are rounded to the dtype once.
-    t = param.dtype.type
-    lr, momentum, dampening, weight_decay = float(lr), float(momentum), float(dampening), \
-        float(weight_decay)
-    g = np.negative(grad) if maximize else grad
-    if weight_decay != 0:
-        g = _plus_scaled(g, param, t(weight_decay))
-    if momentum != 0:
-        buf = momentum_buffer
-        if first_step:
-            np.copyto(buf, g)
-        else:
-            buf *= t(momentum)
-            buf += np.multiply(g, t(1 - dampening))
-        g = _plus_scaled(g, buf, t(momentum)) if nesterov else buf
-    param += np.multiply(g, t(-lr))
-    return param, momentum_buffer
-
-
-@_reference
-def adam_update(grad, lr, beta1, beta2, eps, weight_decay, bias_correction1,
-                bias_correction2_sqrt, decoupled, amsgrad, maximize,
-                param, exp_avg, exp_avg_sq, max_exp_avg_sq):
-    # Hyperparameters are doubles: expressions of them are rounded to the dtype once.
-    t = param.dtype.type
-    lr, beta1, beta2, weight_decay = float(lr), float(beta1), float(beta2), float(weight_decay)
-    g = np.negative(grad) if maximize else grad
-    if weight_decay != 0:
-        if decoupled:
-            param *= t(1 - lr * weight_decay)
-        else:
-            g = _plus_scaled(g, param, t(weight_decay))
-    tmp = np.subtract(g, exp_avg)
-    w = t(1 - beta1)
-    if abs(w) < 0.5:            # torch's lerp picks its formula by the weight
-        tmp *= w
-        exp_avg += tmp
-    else:
-        tmp *= t(1) - w
-        np.subtract(g, tmp, out=exp_avg)
-    exp_avg_sq *= t(beta2)
-    np.multiply(g, t(1 - beta2), out=tmp)
-    tmp *= g
-    exp_avg_sq += tmp
-    v = exp_avg_sq
-    if amsgrad:
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)   # NaN wins, as torch
-        v = max_exp_avg_sq
-    np.sqrt(v, out=tmp)
-    tmp /= t(bias_correction2_sqrt)
-    tmp += t(eps)
-    step = g if g is not grad else np.empty_like(tmp)     # reuse a buffer we own
-    np.multiply(exp_avg, t(-(lr / bias_correction1)), out=step)
-    step /= tmp
-    param += step
-    return param, exp_avg, exp_avg_sq, max_exp_avg_sq
+# sgd_update and adam_update: in their own module (blocked passes over big parameters).
+from . import kernel_refs_optim  # noqa: E402,F401  (registers them)

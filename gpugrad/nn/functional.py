@@ -8,6 +8,8 @@ Example::
 """
 from ..ops.unary import relu, sigmoid, tanh  # noqa: F401
 from ..ops.activation import *  # noqa: F401,F403
+from ..ops.dropout import *  # noqa: F401,F403
+from ..ops.linear import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403

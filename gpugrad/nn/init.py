@@ -71,6 +71,16 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _default_reset_(weight, bias):
+    """PyTorch's default for Linear and conv layers: ``kaiming_uniform_(a=sqrt(5))`` on the
+    weight, the bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 def _write(tensor, values):
     """Store values (an array of either module, or a scalar) into tensor; bump its version."""
     data = tensor._data

@@ -3,8 +3,8 @@
 Elementwise activations run the fused kernels of ``kernels/activation.toml`` both ways. Each
 backward kernel is a Function of its own whose backward is written in gpugrad ops, so
 ``create_graph=True`` works. Every op saves the cheapest thing its derivative reads: the
-output where the derivative is a function of it, a bool mask for dropout, nothing of an input
-whose partner needs no gradient (linear).
+output where the derivative is a function of it. Dropout lives in ``ops/dropout.py``; linear,
+bilinear, embedding and one_hot in ``ops/linear.py``.
 
 Example::
 
@@ -19,22 +19,18 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _tls, no_grad
-from ..backend import device_of, get_array_module
+from ..backend import get_array_module
 from ..backend.kernels import SPECS, launch
-from ..random import _generator_for
-from ..tensor import _make, _wrap_dim
+from ..tensor import _wrap_dim
 from ._util import register_methods
 from .arithmetic import where
-from .indexing import GetItem, IndexAddIntoZeros
-from .linalg import matmul
+from .indexing import GetItem
 from .unary import relu, sigmoid, tanh
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu",
            "silu", "mish", "softplus", "hardtanh", "hardtanh_", "relu6", "hardsigmoid",
            "hardswish", "logsigmoid", "softsign", "tanhshrink", "prelu", "sigmoid", "tanh",
-           "softmax", "log_softmax", "softmin", "dropout", "dropout1d", "dropout2d",
-           "dropout3d", "feature_dropout", "linear", "bilinear", "embedding", "one_hot", "pad",
-           "normalize", "cosine_similarity"]
+           "softmax", "log_softmax", "softmin", "pad", "normalize", "cosine_similarity"]
 
 
 def check_float(name, x):
@@ -337,20 +333,28 @@ def _softmax_axis(x, dim):
     return d, d
 
 
+def _shifted_by_max(ctx, name, x, dim):
+    """(xp, axis, x - max along axis) for softmax and log_softmax; a copy of an empty x.
+
+    Records the wrapped dim on ctx. Shifting by the max keeps exp in range for any magnitude.
+    """
+    check_float(name, x)
+    xp = get_array_module(x)
+    axis, ctx.dim = _softmax_axis(x, dim)
+    if x.size == 0:
+        return xp, axis, x.copy()
+    # xp.asarray: for 0-d input NumPy gives a scalar.
+    return xp, axis, xp.asarray(x - x.max(axis=axis, keepdims=True))
+
+
 class Softmax(Function):
     _array_forward = True
     _builtin = True
 
     @staticmethod
     def forward(ctx, x, dim):
-        check_float("softmax_lastdim_kernel_impl", x)
-        xp = get_array_module(x)
-        axis, ctx.dim = _softmax_axis(x, dim)
-        if x.size == 0:
-            y = x.copy()
-        else:
-            # Shifting by the max keeps exp in range for any magnitude.
-            y = xp.asarray(x - x.max(axis=axis, keepdims=True))    # 0-d: NumPy gives a scalar
+        xp, axis, y = _shifted_by_max(ctx, "softmax_lastdim_kernel_impl", x, dim)
+        if x.size:
             xp.exp(y, out=y)
             y /= y.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(y)
@@ -369,13 +373,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        check_float("log_softmax_lastdim_kernel_impl", x)
-        xp = get_array_module(x)
-        axis, ctx.dim = _softmax_axis(x, dim)
-        if x.size == 0:
-            y = x.copy()
-        else:
-            y = xp.asarray(x - x.max(axis=axis, keepdims=True))    # 0-d: NumPy gives a scalar
+        xp, axis, y = _shifted_by_max(ctx, "log_softmax_lastdim_kernel_impl", x, dim)
+        if x.size:
             y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         return y
@@ -409,139 +408,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     dim = _softmax_dim("softmin", input.ndim, dim, _stacklevel)
     return Softmax.apply(-(input if dtype is None else input.to(dtype)), dim)
 
-
-# ------------------------------------------------------------------ dropout
-class Dropout(Function):
-    """Zero elements with probability ``p`` and scale the rest by ``1 / (1 - p)``.
-
-    ``noise_shape`` broadcasts against the input (whole channels for dropout2d). Saves only
-    the bool keep-mask, never the input.
-    """
-    _array_forward = True
-    _builtin = True
-
-    @staticmethod
-    def forward(ctx, x, p, noise_shape):
-        check_float("dropout", x)
-        xp = get_array_module(x)
-        scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-        if p >= 1:
-            u = xp.zeros(noise_shape, x.dtype)      # no draw needed: nothing is kept
-        else:
-            gen = _generator_for(device_of(x))
-            draw = np.float32 if x.dtype == np.float16 else x.dtype
-            u = gen._draw("rand", noise_shape, draw).astype(x.dtype, copy=False)
-        if tuple(noise_shape) == x.shape:
-            mask, y = launch("dropout_fwd", x, u, p, scale)
-        else:
-            mask = u >= x.dtype.type(p)
-            y = launch("dropout_bwd", x, mask, scale)   # the same x * (mask ? scale : 0)
-        ctx.scale = scale
-        ctx.save_for_backward(mask)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        mask, = ctx.saved_tensors
-        return DropoutBackward.apply(g, mask, ctx.scale), None, None
-
-
-class DropoutBackward(Function):
-    """``g * (mask ? scale : 0)`` as one fused kernel; linear in g, so its own gradient too."""
-    _array_forward = True
-    _builtin = True
-
-    @staticmethod
-    def forward(ctx, g, mask, scale):
-        ctx.scale = scale
-        ctx.save_for_backward(mask)
-        return launch("dropout_bwd", g, mask, scale)
-
-    @staticmethod
-    def backward(ctx, gg_):
-        mask, = ctx.saved_tensors
-        return DropoutBackward.apply(gg_, mask, ctx.scale), None, None
-
-
-def _check_p(p):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-
-
-def dropout(input, p=0.5, training=True, inplace=False):
-    """Randomly zero elements with probability ``p`` while training; identity otherwise.
-
-    Draws from gpugrad's default generator for the input's device (``gg.manual_seed``).
-
-    Example::
-
-        >>> F.dropout(gg.ones(4), p=0.5, training=False)
-        tensor([1., 1., 1., 1.])
-    """
-    _check_p(p)
-    if not training or p == 0 or input.numel() == 0:
-        return input
-    return _maybe_inplace(input, inplace, Dropout.apply, float(p), input.shape)
-
-
-def feature_dropout(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels (dim 1) of a batched input with probability ``p``."""
-    _check_p(p)
-    if not training or p == 0 or input.numel() == 0:
-        return input
-    noise = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    return _maybe_inplace(input, inplace, Dropout.apply, float(p), noise)
-
-
-def _channel_dropout(name, spatial, input, p, training, inplace):
-    nd = input.ndim
-    batched = nd == spatial + 2
-    if name == "dropout1d" and nd not in (2, 3):
-        raise RuntimeError("dropout1d: Expected 2D or 3D input, but received a {}D input. Note "
-                           "that dropout1d exists to provide channel-wise dropout on inputs "
-                           "with 1 spatial dimension, a channel dimension, and an optional "
-                           "batch dimension (i.e. 2D or 3D inputs).".format(nd))
-    if name == "dropout2d" and nd == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise"
-                      " 1D dropout behavior is desired - input is interpreted as shape (N, C, L),"
-                      " where C is the channel dim. This behavior will change in a future release"
-                      " to interpret the input as one without a batch dimension, i.e. shape (C, "
-                      "H, W). To maintain the 1D channel-wise dropout behavior, please switch to "
-                      "using dropout1d instead.", UserWarning, stacklevel=3)
-        batched = True
-    elif nd not in (spatial + 1, spatial + 2):
-        warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will "
-                      f"result in an error in a future release. To retain the behavior and "
-                      f"silence this warning, please use dropout instead. Note that {name} "
-                      f"exists to provide channel-wise dropout on inputs with {spatial} spatial "
-                      f"dimensions, a channel dimension, and an optional batch dimension (i.e. "
-                      f"{spatial + 1}D or {spatial + 2}D inputs).", UserWarning, stacklevel=3)
-        batched = True
-    if batched:
-        return feature_dropout(input, p, training, inplace)
-    _check_p(p)
-    if not training or p == 0 or input.numel() == 0:
-        return input
-    noise = (input.shape[0],) + (1,) * (nd - 1)
-    return _maybe_inplace(input, inplace, Dropout.apply, float(p), noise)
-
-
-def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of an ``(N, C, L)`` or ``(C, L)`` input."""
-    return _channel_dropout("dropout1d", 1, input, p, training, inplace)
-
-
-def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of an ``(N, C, H, W)`` or ``(C, H, W)`` input."""
-    return _channel_dropout("dropout2d", 2, input, p, training, inplace)
-
-
-def dropout3d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of an ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input."""
-    return _channel_dropout("dropout3d", 3, input, p, training, inplace)
-
-
-# ------------------------------------------------------------------ linear layers
+# ------------------------------------------------------------------ dtype names
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                 "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
 
@@ -549,166 +416,6 @@ _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int
 def torch_type_name(npd):
     """PyTorch's scalar type name of a dtype (Float, Long, ...), for error messages."""
     return _TORCH_NAMES.get(np.dtype(npd).name, np.dtype(npd).name)
-
-
-class Linear(Function):
-    """``x @ W.T + b``; keeps x only if W needs a gradient and W only if x does."""
-    _array_forward = True
-    _builtin = True
-
-    @staticmethod
-    def forward(ctx, x, w, b):
-        k = x.shape[-1] if x.ndim else 1
-        if x.ndim == 0 or w.ndim != 2 or k != w.shape[1]:
-            rows = x.size // k if x.ndim and k else 1
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
-                               f"{w.shape[-1]}x{w.shape[0]})")
-        if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
-            other = w.dtype if x.dtype != w.dtype else b.dtype
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                               f"{torch_type_name(x.dtype)} and {torch_type_name(other)}")
-        need = ctx.needs_input_grad
-        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
-        y = x @ w.T
-        if b is not None:
-            y += b
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        out_f = g.shape[-1]
-        gx = matmul(g, w) if need[0] else None
-        gw = gb = None
-        if need[1] or need[2]:
-            g2 = g.reshape(-1, out_f)
-            if need[1]:
-                gw = matmul(g2.t(), x.reshape(-1, x.shape[-1]))
-            if need[2]:
-                gb = g2.sum(0)
-        return gx, gw, gb
-
-
-def linear(input, weight, bias=None):
-    """``input @ weight.T + bias``.
-
-    Example::
-
-        >>> F.linear(gg.ones(2, 3), gg.ones(4, 3)).shape
-        gpugrad.Size([2, 4])
-    """
-    return Linear.apply(input, weight, bias)
-
-
-def bilinear(input1, input2, weight, bias=None):
-    """``y[..., o] = x1 @ weight[o] @ x2 + bias[o]`` for ``weight`` of shape (out, in1, in2)."""
-    if input1.shape[:-1] != input2.shape[:-1]:
-        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
-                           f"{list(input1.shape)} and {list(input2.shape)}")
-    out_f, in1, in2 = weight.shape
-    if input1.shape[-1] != in1:
-        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
-                           f"{input1.shape[-1]} but expected {in1}")
-    if input2.shape[-1] != in2:
-        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
-                           f"{input2.shape[-1]} but expected {in2}")
-    lead = tuple(input1.shape[:-1])
-    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
-    # (B, in1) @ (in1, out * in2), then contract in2 against x2.
-    t = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
-    y = (t * x2.unsqueeze(1)).sum(-1)
-    if bias is not None:
-        y = y + bias
-    return y.reshape(lead + (out_f,))
-
-
-# ------------------------------------------------------------------ embedding, one_hot
-class Embedding(Function):
-    """Rows of ``weight`` at ``indices``; the padding row gets no gradient."""
-    _array_forward = True
-    _builtin = True
-
-    @staticmethod
-    def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq):
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= weight.shape[0]):
-            raise IndexError("index out of range in self")
-        ctx.w_shape, ctx.pad, ctx.freq = weight.shape, padding_idx, scale_grad_by_freq
-        ctx.save_for_backward(idx)
-        return weight[idx]
-
-    @staticmethod
-    def backward(ctx, g):
-        idx, = ctx.saved_tensors
-        ix = idx._data
-        if ctx.pad is not None and ctx.pad >= 0:
-            g = where((idx == ctx.pad).unsqueeze(-1), 0.0, g)
-        if ctx.freq:
-            xp = get_array_module(ix)
-            counts = xp.bincount(ix.reshape(-1), minlength=ctx.w_shape[0])[ix]
-            g = g / _make(counts.astype(g._data.dtype)[..., None])
-        return IndexAddIntoZeros.apply(g, (ix,), ctx.w_shape, True), None, None, None
-
-
-def _embedding_renorm_(weight, idx, max_norm, norm_type):
-    """Shrink the rows used by ``idx`` to norm ``max_norm``, in place and unrecorded."""
-    xp = get_array_module(weight._data)
-    rows = xp.unique(idx._data.reshape(-1))
-    w = weight._data
-    sel = w[rows]
-    norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
-    big = norms > max_norm
-    scale = xp.where(big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
-    w[rows] = sel * scale[:, None]
-    weight._version[0] += 1
-
-
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False):
-    """Look up rows of ``weight`` (num_embeddings, dim) at the integer ``input``.
-
-    Example::
-
-        >>> F.embedding(gg.tensor([1]), gg.eye(3)).tolist()
-        [[0.0, 1.0, 0.0]]
-    """
-    if padding_idx is not None:
-        if padding_idx > 0:
-            assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
-        elif padding_idx < 0:
-            assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
-            padding_idx = weight.size(0) + padding_idx
-    if input._data.dtype not in (np.int64, np.int32):
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
-                           "following scalar types: Long, Int; but got "
-                           f"{input.type()} instead (while checking arguments for embedding)")
-    if max_norm is not None:
-        _embedding_renorm_(weight, input, max_norm, norm_type)
-    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq)
-
-
-def one_hot(tensor, num_classes=-1):
-    """An int64 tensor with a trailing dimension of ``num_classes``, 1 at each class.
-
-    Example::
-
-        >>> F.one_hot(gg.tensor([0, 2])).tolist()
-        [[1, 0, 0], [0, 0, 1]]
-    """
-    ix = tensor._data
-    if ix.dtype != np.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    xp = get_array_module(ix)
-    if num_classes == -1:
-        if ix.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(ix.max()) + 1
-    if ix.size:
-        if int(ix.min()) < 0:
-            raise RuntimeError("Class values must be non-negative.")
-        if int(ix.max()) >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
-    return _make((ix[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
 # ------------------------------------------------------------------ pad

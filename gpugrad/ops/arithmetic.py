@@ -33,6 +33,8 @@ class Add(Function):
     def backward(ctx, g):
         return g, g
 
+    _backward_arrays = backward     # the same on arrays
+
 
 def _check_sub(a, b):
     if is_bool(a) or is_bool(b):
@@ -58,6 +60,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
+
+    _backward_arrays = backward     # the same on arrays (-g: np.negative as Neg's forward)
 
 
 class Rsub(Function):
@@ -102,6 +106,21 @@ class Mul(Function):
         ga = g * (b if b is not None else nb) if need[0] else None
         gb = g * (a if a is not None else na) if need[1] else None
         return ga, gb
+
+    @staticmethod
+    def _backward_arrays(ctx, g):
+        # backward's products, as Mul.forward computes them.
+        b, a = ctx.saved_arrays
+        nb, na = ctx.numbers
+        need = ctx.needs_input_grad
+        ga = _times(g, b if b is not None else nb) if need[0] else None
+        gb = _times(g, a if a is not None else na) if need[1] else None
+        return ga, gb
+
+
+def _times(a, b):
+    a, b = promote_pair(a, b)
+    return a * b
 
 
 class Div(Function):
@@ -268,6 +287,8 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    _backward_arrays = backward     # the same on arrays
 
 
 def _make_minmax(name, fn_name, choose_a):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from .activation import linear as _linear
+from .linear import linear as _linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 

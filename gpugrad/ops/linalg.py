@@ -62,6 +62,17 @@ class MatMul(Function):
                 gb = squeeze(gb, -1)
         return ga, gb
 
+    @staticmethod
+    def _backward_arrays(ctx, g):
+        # backward's products for matrices and batches of them (1-D sides take backward).
+        a_nd, b_nd = ctx.ndims
+        if a_nd < 2 or b_nd < 2:
+            return NotImplemented
+        a, b = ctx.saved_arrays
+        need = ctx.needs_input_grad
+        return (g @ b.swapaxes(-1, -2) if need[0] else None,
+                a.swapaxes(-1, -2) @ g if need[1] else None)
+
 
 def _check_matmul(a, b):
     """PyTorch's errors for matmul: 0-d operands, mismatched sizes, mixed dtypes, bool."""

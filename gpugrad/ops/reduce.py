@@ -12,7 +12,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import normalize_dims, not_implemented_for, register_methods
 from .shape import broadcast_to, reshape
-from ..autograd.broadcast import BroadcastTo
+from ..autograd.broadcast import BroadcastTo, broadcast_view
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum",
            "cumprod", "all", "any", "count_nonzero", "aminmax", "median", "nansum", "nanmean"]
@@ -36,6 +36,25 @@ def _expand_back(g, in_shape, axes, keepdim):
     return BroadcastTo.apply(g, in_shape)
 
 
+def _expand_back_array(g, in_shape, axes, keepdim):
+    """``_expand_back`` on an array, by the same reshape and broadcast calls."""
+    if not keepdim and g.ndim:
+        g = g.reshape(_keep_shape(in_shape, axes))
+    if g.shape == in_shape:
+        return g.reshape(in_shape)
+    if type(g) is np.ndarray:
+        return broadcast_view(g, in_shape)
+    return get_array_module(g).broadcast_to(g, in_shape)
+
+
+def sum_array(x, axes, keepdim=False, dtype=None):
+    """``x.sum(axes)``: for a NumPy array the ufunc ndarray.sum calls, without its
+    Python-level wrapper."""
+    if type(x) is np.ndarray:
+        return np.add.reduce(x, axes, dtype, None, keepdim)
+    return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
+
+
 class Sum(Function):
     """Sum over all dims (SumBackward0); ``SumDim`` names the one over given dims."""
     _array_forward = True
@@ -47,14 +66,15 @@ class Sum(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64
-        if type(x) is np.ndarray:
-            # The ufunc ndarray.sum calls, without its Python-level wrapper.
-            return np.add.reduce(x, axes, dtype, None, keepdim)
-        return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
+        return sum_array(x, axes, keepdim, dtype)
 
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g, ctx.in_shape, ctx.axes, ctx.keepdim), None, None, None
+
+    @staticmethod
+    def _backward_arrays(ctx, g):
+        return _expand_back_array(g, ctx.in_shape, ctx.axes, ctx.keepdim), None, None, None
 
 
 class SumDim(Sum):
@@ -95,6 +115,9 @@ class Mean(Function):
         for a in axes:
             n *= x.shape[a]
         ctx.n = n
+        if n == 0:  # nan, silently as PyTorch (NumPy's mean warns "Mean of empty slice")
+            with np.errstate(all="ignore"):
+                return x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(0)
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod

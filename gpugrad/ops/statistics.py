@@ -24,11 +24,13 @@ def _count(shape, axes):
 
 def _variance(x, axes, correction, keepdim):
     """Sum of squared deviations over (n - correction); PyTorch clamps that at 0."""
-    mu = x.mean(axis=axes, keepdims=True)
-    dev = x - mu
-    ss = (dev * dev).sum(axis=axes, keepdims=keepdim)
+    n = _count(x.shape, axes)
     with np.errstate(all="ignore"):  # n <= correction: inf or nan, silently as PyTorch
-        return ss / max(_count(x.shape, axes) - correction, 0)
+        # (NumPy's mean of nothing warns "Mean of empty slice"; 0 / 0 is the same nan)
+        mu = x.mean(axis=axes, keepdims=True) if n else x.sum(axis=axes, keepdims=True) / n
+        dev = x - mu
+        ss = (dev * dev).sum(axis=axes, keepdims=keepdim)
+        return ss / max(n - correction, 0)
 
 
 def _var_grad(g, x, axes, correction, keepdim):

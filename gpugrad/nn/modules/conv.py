@@ -9,8 +9,6 @@ Example::
     >>> conv(gg.randn(2, 3, 16, 16)).shape
     gpugrad.Size([2, 8, 16, 16])
 """
-import math
-
 from ...ops import activation as _act
 from ...ops import conv as F
 from ...ops.creation import empty
@@ -89,11 +87,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_reset_(self.weight, self.bias)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

@@ -6,7 +6,7 @@ Example::
     >>> d(gg.ones(3)).tolist()
     [1.0, 1.0, 1.0]
 """
-from ...ops import activation as F
+from ...ops import dropout as F
 from ..module import Module
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]

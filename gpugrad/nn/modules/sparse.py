@@ -7,7 +7,7 @@ Example::
     gpugrad.Size([1, 2, 3])
 """
 from ...autograd.grad_mode import no_grad
-from ...ops import activation as F
+from ...ops import linear as F
 from ...ops.creation import empty
 from .. import init
 from ..module import Module
