@@ -70,6 +70,29 @@ def _discard_ctx_cls(n):
 _DISCARD = tuple(_discard_ctx_cls(n) for n in range(12))
 
 
+class _FrozenCtx:
+    """The ctx of an unrecorded call of an op marked ``_ctx_free``: one shared instance per
+    arity instead of an object per call. Such an op's forward only declares saves and reads
+    needs_input_grad unless something is recorded; a store on this ctx raises (no slots)."""
+
+    __slots__ = ()
+    materialize_grads = True
+    needs_input_grad = ()
+
+    def save_for_backward(self, *tensors):
+        pass
+
+    save_for_forward = mark_non_differentiable = mark_dirty = save_for_backward
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+_FROZEN = tuple(type("_FrozenCtx", (_FrozenCtx,), {"__slots__": (),
+                                                   "needs_input_grad": (False,) * n})()
+                for n in range(12))
+
+
 class BackwardNode(Node, FunctionCtx):
     """The ctx of a recorded call, which is also the outputs' ``grad_fn``."""
 
@@ -138,6 +161,8 @@ class FunctionMeta(type):
         cls._backward_cls = type(node_name, (BackwardNode,), {
             "_forward_cls": cls, "_edge_args": getattr(cls, "_edge_args", None),
             "_fast_backward": _fast_backward_of(cls)})
+        if "forward" in attrs and "_ctx_free" not in attrs:
+            cls._ctx_free = False       # a new forward says so for itself
         super().__init__(name, bases, attrs)
 
 
@@ -207,6 +232,9 @@ class Function(metaclass=FunctionMeta):
     _builtin = False
     # Ops whose output may share memory with their first input (reshape, transpose, ...).
     _view_op = False
+    # Built-in ops whose forward stores nothing on ctx when no input needs a gradient (it
+    # only declares saves and reads needs_input_grad): unrecorded calls share one ctx.
+    _ctx_free = False
     # The argument positions next_functions reports, as PyTorch's node for the op has them:
     # its binary arithmetic wraps Python numbers as tensors, so ``x * 3`` has
     # ``((AccumulateGrad, 0), (None, 0))``. None: every tensor argument.
@@ -250,7 +278,10 @@ class Function(metaclass=FunctionMeta):
                     return _record(cls, args)
         # Not recorded: ctx lives for this call only, so whatever forward saved is freed.
         n = len(args)
-        ctx = _DISCARD[n]() if n < 12 else _discard_ctx_cls(n)()
+        if cls._ctx_free and n < 12:
+            ctx = _FROZEN[n]
+        else:
+            ctx = _DISCARD[n]() if n < 12 else _discard_ctx_cls(n)()
         if cls._array_forward:
             # The hot path of every op without grad: arguments unwrapped by arity (no list
             # per call), globals read once.

@@ -97,9 +97,9 @@ def _pass_or_zero(keep, g):
     fallback for inf and NaN (inf * 0 would give NaN where the kernel gives 0). Only the
     sign of a zero may differ from the kernel's.
     """
-    # All finite exactly when their sum is (a NaN or inf makes the sum one; a sum that
-    # overflows only sends finite values to np.where): one reduction, no bool array.
-    if _isfinite(np.add.reduce(g, None)):
+    # All finite? A small array's sum says so in fewer calls (a NaN or inf makes the sum one;
+    # a sum that overflows only sends finite values to np.where); a big one is tested as is.
+    if (_isfinite(np.add.reduce(g, None)) if g.size <= 4096 else np.isfinite(g).all()):
         return np.multiply(g, keep)
     return np.where(keep, g, 0)
 

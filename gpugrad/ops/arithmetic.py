@@ -22,6 +22,7 @@ __all__ = ["where", "add", "sub", "subtract", "mul", "multiply", "div", "divide"
 class Add(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _edge_args = (0, 1)
 
     @staticmethod
@@ -49,6 +50,7 @@ def _check_sub(a, b):
 class Sub(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _edge_args = (0, 1)
 
     @staticmethod
@@ -84,6 +86,7 @@ class Rsub(Function):
 class Mul(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _saved_names = ('other', 'self')   # grad_fn._saved_<name>, as PyTorch's
     _edge_args = (0, 1)
 
@@ -94,7 +97,8 @@ class Mul(Function):
         # would cut it off from its history); Python numbers stay plain attributes.
         a_arr, b_arr = hasattr(a, "dtype"), hasattr(b, "dtype")
         ctx.save_for_backward(b if need[0] and b_arr else None, a if need[1] and a_arr else None)
-        ctx.numbers = (None if b_arr else b, None if a_arr else a)
+        if need[0] or need[1]:          # recorded (backward's only reader)
+            ctx.numbers = (None if b_arr else b, None if a_arr else a)
         a, b = promote_pair(a, b)
         return a * b
 
@@ -275,6 +279,7 @@ def where(condition, input=None, other=None):
 class Neg(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
 
     @staticmethod
     def forward(ctx, a):

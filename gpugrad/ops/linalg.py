@@ -15,6 +15,7 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", 
 class MatMul(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _saved_names = ('self', 'other')   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
@@ -29,8 +30,9 @@ class MatMul(Function):
         except ValueError:
             _check_matmul(a, b)
             raise
-        ctx.ndims = (a.ndim, b.ndim)
         need = ctx.needs_input_grad
+        if need[0] or need[1]:          # recorded (backward's only reader)
+            ctx.ndims = (a.ndim, b.ndim)
         # Save an input only if the other side's gradient needs it.
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return y

@@ -59,11 +59,13 @@ class Sum(Function):
     """Sum over all dims (SumBackward0); ``SumDim`` names the one over given dims."""
     _array_forward = True
     _builtin = True
+    _ctx_free = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
-        ctx.in_shape = x.shape
-        ctx.axes, ctx.keepdim = axes, keepdim
+        if ctx.needs_input_grad[0]:     # recorded (backward's only reader)
+            ctx.in_shape = x.shape
+            ctx.axes, ctx.keepdim = axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64
         return sum_array(x, axes, keepdim, dtype)

@@ -53,7 +53,8 @@ def _unary(name, array_fn, saves, derivative, floating=True, doc="", no_bool=Non
         return derivative(g, x, y)
 
     cls = type(name.capitalize(), (Function,), {
-        "_array_forward": True, "_builtin": True, "__doc__": doc, "_node_name": node_name,
+        "_array_forward": True, "_builtin": True, "_ctx_free": True, "__doc__": doc,
+        "_node_name": node_name,
         "_saved_names": ("self",) if saves == "input" else ("result",) if saves else (),
         "forward": staticmethod(forward), "backward": staticmethod(backward)})
 
@@ -165,6 +166,7 @@ def round(input, *, decimals=0):
 class Tanh(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _saved_names = ('result',)   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
@@ -205,6 +207,7 @@ class TanhBackward(Function):
 class Sigmoid(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _saved_names = ('result',)   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod
@@ -245,6 +248,7 @@ class SigmoidBackward(Function):
 class Relu(Function):
     _array_forward = True
     _builtin = True
+    _ctx_free = True
     _saved_names = ('result',)   # grad_fn._saved_<name>, as PyTorch's
 
     @staticmethod

@@ -114,3 +114,18 @@ def test_user_function_has_no_array_form():
     x = gg.tensor([0.0, 1.0], requires_grad=True)
     Exp.apply(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([0.0, 1.0]))
+
+
+def test_unrecorded_calls_of_ctx_free_ops_share_a_frozen_ctx():
+    from gpugrad.ops.arithmetic import Mul
+
+    class Stores(Mul):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.seen = True             # a new forward that stores: its own ctx per call
+            return Mul.forward(ctx, a, b)
+
+    assert Mul._ctx_free and not Stores._ctx_free
+    with gg.no_grad():
+        y = Stores.apply(gg.tensor([1.0, 2.0], requires_grad=True), 2.0)
+    np.testing.assert_array_equal(y.numpy(), [2.0, 4.0])
