@@ -163,11 +163,14 @@ def environment():
     env = {"python": platform.python_version(), "numpy": np.__version__,
            "cores": os.cpu_count(), "platform": platform.platform()}
     try:
+        names = {"model name": "cpu", "cpu family": "cpu_family", "model": "cpu_model",
+                 "cache size": "cpu_cache"}
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    env["cpu"] = line.split(":", 1)[1].strip()
-                    break
+                key, _, value = line.partition(":")
+                name = names.get(key.strip())
+                if name and name not in env:
+                    env[name] = value.strip()
     except OSError:
         pass
     try:

@@ -3,6 +3,8 @@
 Each op broadcasts; its backward returns gradients of the broadcast shape and the engine
 sums them back to each input's shape.
 """
+from operator import mul as _times
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -113,18 +115,12 @@ class Mul(Function):
 
     @staticmethod
     def _backward_arrays(ctx, g):
-        # backward's products, as Mul.forward computes them.
+        # backward's products, promoted and multiplied as Mul.forward does.
         b, a = ctx.saved_arrays
         nb, na = ctx.numbers
         need = ctx.needs_input_grad
-        ga = _times(g, b if b is not None else nb) if need[0] else None
-        gb = _times(g, a if a is not None else na) if need[1] else None
-        return ga, gb
-
-
-def _times(a, b):
-    a, b = promote_pair(a, b)
-    return a * b
+        return (_times(*promote_pair(g, nb if b is None else b)) if need[0] else None,
+                _times(*promote_pair(g, na if a is None else a)) if need[1] else None)
 
 
 class Div(Function):

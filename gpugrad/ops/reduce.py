@@ -51,6 +51,10 @@ def sum_array(x, axes, keepdim=False, dtype=None):
     """``x.sum(axes)``: for a NumPy array the ufunc ndarray.sum calls, without its
     Python-level wrapper."""
     if type(x) is np.ndarray:
+        if not keepdim and len(axes) == x.ndim and (dtype is not None or x.dtype.kind in "fc"):
+            # A full reduction straight into a 0-d array: NumPy would return a scalar that
+            # the tensor then wraps into an array again (same loop, same dtype).
+            return np.add.reduce(x, axes, dtype, np.empty((), x.dtype if dtype is None else dtype), False)
         return np.add.reduce(x, axes, dtype, None, keepdim)
     return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
@@ -91,14 +95,17 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         >>> gg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
         tensor([4., 6.])
     """
-    every = dim is None or isinstance(dim, (list, tuple)) and len(dim) == 0
     ndim = input._data.ndim
+    if dim is None and ndim < 9 and dtype is None:
+        return _sum_all(input, _ALL_AXES[ndim], keepdim, None)   # x.sum(): the short way
+    every = dim is None or isinstance(dim, (list, tuple)) and len(dim) == 0
     axes = _all_axes(ndim) if every else normalize_dims(dim, ndim)
     return (Sum if every else SumDim).apply(input, axes, keepdim,
                                             None if dtype is None else _dt.to_numpy_dtype(dtype))
 
 
 _ALL_AXES = [tuple(range(n)) for n in range(9)]
+_sum_all = Sum.apply
 
 
 def _all_axes(ndim):
