@@ -74,8 +74,8 @@ def _print_row(row, log):
         parts.append(f"np {_fmt(row['numpy'])}")
     if r:
         parts.append(f"gg/pt {r['median']:.2f}")
-    if row.get("target") is not None:
-        parts.append(f"target <={row['target']} {'met' if row.get('met') else 'MISSED'}")
+    if "met" in row:
+        parts.append(f"target <={row['target']} {'met' if row['met'] else 'MISSED'}")
     if row["status"] != "clean":
         parts.append(f"[{row['status']}: others {row['load']:.0%}]")
     log("  ".join(parts) + f"  ({row['unit']})")
@@ -90,8 +90,8 @@ def markdown(rows):
         if "case" not in row:
             continue
         r = row.get("ratio_torch")
-        target = "-" if row.get("target") is None else \
-            f"<= {row['target']} {'met' if row.get('met') else '**missed**'}"
+        target = "-" if "met" not in row else \
+            f"<= {row['target']} {'met' if row['met'] else '**missed**'}"
         status = row["status"] if row["load"] is None else \
             f"{row['status']} ({row['load']:.0%})"
         lines.append(

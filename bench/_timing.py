@@ -193,6 +193,8 @@ def environment():
         env["cupy"] = cupy.__version__
     except ImportError:
         env["cupy"] = None
+    env["env"] = {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT",
+                                                 "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     env["argv"] = " ".join([os.path.basename(sys.executable)] + sys.argv)
     return env
 

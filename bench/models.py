@@ -49,6 +49,7 @@ class NumpyMLP:
         self.lr, self.momentum = lr, momentum
         self.state = [np.zeros_like(p) for p in self.params]
         self.state2 = [np.zeros_like(p) for p in self.params]
+        self.grads = [np.empty_like(p) for p in self.params]   # written in place each step
         self.t = 0
 
     def forward(self, x):
@@ -80,11 +81,11 @@ class NumpyMLP:
         z[np.arange(n), y] -= 1
         z /= n
         g = z
-        grads = [None] * len(ws)
+        grads = self.grads
         for i in range(len(ws) - 2, -1, -2):
             a = acts[i // 2]
-            grads[i] = g.T @ a
-            grads[i + 1] = g.sum(axis=0)
+            np.matmul(g.T, a, out=grads[i])
+            g.sum(axis=0, out=grads[i + 1])
             if i:
                 g = g @ ws[i]
                 g *= a > 0

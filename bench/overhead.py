@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import bench  # noqa: E402,F401  (thread-pool settings, before NumPy loads)
+import numpy as np  # noqa: E402
 from bench._common import RESULTS, Settings, case, torch_or_none  # noqa: E402
 from bench._timing import write_jsonl  # noqa: E402
 import gpugrad as gg  # noqa: E402

@@ -10,9 +10,9 @@ import os
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import bench  # noqa: E402,F401  (thread-pool settings, before NumPy loads)
+import numpy as np  # noqa: E402
 from bench._common import torch_or_none  # noqa: E402
 import gpugrad as gg  # noqa: E402
 

@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench import models  # noqa: E402
 from bench._common import RESULTS, Settings, case, torch_or_none  # noqa: E402
-from bench._timing import write_jsonl  # noqa: E402
+from bench._timing import set_threads, write_jsonl  # noqa: E402
 import gpugrad as gg  # noqa: E402
 
 # The most gpugrad's step may take over PyTorch's, by batch size (the project's targets).
@@ -52,19 +52,23 @@ def _setup(build, torch, shape, opt_name):
     return model, fns, x, y
 
 
-def run(settings, batches=(512, 64)):
-    torch = torch_or_none()
+def run(settings, batches=(512, 64), libs=None):
+    """``libs``: time only these libraries (one process per library gives solo figures)."""
+    torch = torch_or_none() if libs is None or "torch" in libs else None
     rows = []
+
+    def only(fns):
+        return fns if libs is None else {k: v for k, v in fns.items() if k in libs}
     for batch in batches:
         for opt_name in ("sgd", "adam"):
             model, fns, x, y = _setup(models.mlp, torch, (batch, 784), opt_name)
             ref = models.NumpyMLP(model, opt_name, lr=LR if opt_name == "sgd" else LR * 0.1)
             fns["numpy"] = (lambda ref=ref, x=x, y=y: ref.step(x, y))
-            rows.append(case(settings, "train", f"mlp b{batch} {opt_name}", fns,
+            rows.append(case(settings, "train", f"mlp b{batch} {opt_name}", only(fns),
                              repeat=settings.rounds(15, 5), min_time=settings.rounds(0.1, 0.03),
                              unit="ms", target=TARGETS[batch]))
     _, fns, _, _ = _setup(models.cnn, torch, (64, 1, 28, 28), "sgd")
-    rows.append(case(settings, "train", "cnn b64 sgd", fns, repeat=settings.rounds(9, 3),
+    rows.append(case(settings, "train", "cnn b64 sgd", only(fns), repeat=settings.rounds(9, 3),
                      min_time=settings.rounds(0.1, 0.03), unit="ms"))
     return rows
 
@@ -72,9 +76,14 @@ def run(settings, batches=(512, 64)):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--lib", choices=["gpugrad", "torch", "numpy"],
+                   help="time one library alone in this process (a solo cross-check)")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--json", default=os.path.join(RESULTS, "train.jsonl"))
     args = p.parse_args(argv)
-    write_jsonl(args.json, run(Settings(quick=args.quick)))
+    set_threads(args.threads)
+    rows = run(Settings(quick=args.quick), libs=None if args.lib is None else {args.lib})
+    write_jsonl(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -286,6 +286,7 @@ def grad_recording():
 # --- saved-tensor hooks: a per-thread stack of (pack, unpack) pairs -----------------------
 import threading  # noqa: E402
 
+
 class _HookState(threading.local):
     # A class default: a thread that never pushed reads None here without the exception a
     # missing attribute of a threading.local costs (this is read by every recorded save).
@@ -293,23 +294,35 @@ class _HookState(threading.local):
 
 
 _hook_state = _HookState()
+# Pairs pushed in all threads together (changed under the lock): while none is, a recorded
+# save needs no thread-local read. A thread's own push is always visible to itself.
+_pushed = 0
+_pushed_lock = threading.Lock()
 
 
 def _saved_hooks():
     """The innermost (pack, unpack) pair in force in this thread, or None."""
+    if not _pushed:
+        return None
     stack = _hook_state.stack
     return stack[-1] if stack else None
 
 
 def _push_saved_hooks(pack, unpack):
+    global _pushed
     stack = getattr(_hook_state, "stack", None)
     if stack is None:
         stack = _hook_state.stack = []
     stack.append((pack, unpack))
+    with _pushed_lock:
+        _pushed += 1
 
 
 def _pop_saved_hooks():
+    global _pushed
     _hook_state.stack.pop()
+    with _pushed_lock:
+        _pushed -= 1
 
 
 # --- anomaly mode: a process-wide switch, as in PyTorch ---------------------------------

@@ -210,7 +210,8 @@ def launch(name, *args):
         array([2., 0., 2.])
     """
     for a in args:
-        if hasattr(a, "__cuda_array_interface__"):
+        # NumPy arrays (most arguments on cpu) skip the attribute test.
+        if type(a) is not np.ndarray and hasattr(a, "__cuda_array_interface__"):
             device = a.device
             kernel = _cuda_kernel(name, device.id)
             from . import cuda
