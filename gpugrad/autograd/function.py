@@ -16,6 +16,7 @@ from . import graph
 from .grad_mode import _tls
 from .graph import Node, SavedTensor, _anomaly
 from ..memory import _saved as _memory_saved  # bytes held for backward (gpugrad/memory)
+from ..memory._counters import TRACK_MIN_BYTES as _TRACK_MIN_BYTES
 
 _INFERENCE_SAVE = ("Inference tensors cannot be saved for backward. Please do not use Tensors "
                    "created in inference mode in computation tracked by autograd. To work "
@@ -141,7 +142,8 @@ class BackwardNode(Node, FunctionCtx):
 
     def _release(self):
         if self._saved is not None:
-            _memory_saved.released(self)  # memory accounting: these saves are let go
+            if _memory_saved._nodes:      # memory accounting: these saves are let go
+                _memory_saved.released(self)
             self._saved = None
             self._freed = True
 
@@ -445,8 +447,9 @@ def _record(cls, args):
         node._to_save = None
         for s in to_save:
             if s is not None:
-                node._saved = _save(node, to_save, args, inputs, outs, wrapped, is_tensor)
-                _memory_saved.account(node)  # memory accounting: count what the node holds
+                node._saved, held = _save(node, to_save, args, inputs, outs, wrapped, is_tensor)
+                if held:
+                    _memory_saved.account(node)  # memory accounting: count what it holds
                 break
         else:
             # Nothing but None: no tensors to keep, but the graph still counts as holding
@@ -503,10 +506,17 @@ def _wrap_outputs(node, outs, args, array_forward, nondiff):
 
 
 def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
-    """Resolve what forward declared into SavedTensors: inputs, outputs or constants."""
+    """Resolve what forward declared into SavedTensors: inputs, outputs or constants.
+
+    Returns them with whether memory accounting must look at them: some buffer is big enough
+    to count or is a view (which may hold a big owner), or a pack hook replaced it. The test is
+    made here, on arrays already in hand, so a small recorded op pays no call into the
+    accounting (gpugrad/memory/_saved.py applies the same threshold).
+    """
     Tensor = _Tensor
     inference = _tls.inference
     hooks = graph._saved_hooks()
+    held = hooks is not None
     saved = []
     n_outs = len(outs)
     for s in to_save:
@@ -524,6 +534,7 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
             st.requires_grad = out_t._requires_grad
             version = st.version_counter = out_t._version
             st.version = version[0]
+            a = out_t._data
         else:
             src = None
             for j, a in enumerate(inputs):
@@ -541,10 +552,12 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
             st.requires_grad = src._requires_grad
             version = st.version_counter = src._version
             st.version = version[0]
+            a = src._data
+        held = held or a.nbytes >= _TRACK_MIN_BYTES or a.base is not None
         if hooks is not None:
             graph.pack_saved(st, node, *hooks)
         saved.append(st)
-    return tuple(saved)
+    return tuple(saved), held
 
 
 _new_saved = object.__new__
