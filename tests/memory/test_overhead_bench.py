@@ -17,8 +17,9 @@ def _bench_memory():
 
 
 def test_overhead_runs_on_every_op_of_the_overhead_bench():
-    from gpugrad import tensor
+    import sys
     from gpugrad.autograd import function
+    tensor = sys.modules["gpugrad.tensor"]     # the module (gpugrad.tensor is the factory)
     before = (tensor._make.__code__, function._record.__code__, function._save.__code__)
     rows = _bench_memory().overhead(rounds=2)
     # The instrumented code is back in place afterwards.
