@@ -95,13 +95,16 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         need = ctx.needs_input_grad
-        # Save only the side the other's gradient needs, as the caller's array (a cast copy
-        # would cut it off from its history); Python numbers stay plain attributes.
-        a_arr, b_arr = hasattr(a, "dtype"), hasattr(b, "dtype")
-        ctx.save_for_backward(b if need[0] and b_arr else None, a if need[1] and a_arr else None)
+        da, db = getattr(a, "dtype", None), getattr(b, "dtype", None)
         if need[0] or need[1]:          # recorded (backward's only reader)
+            # Save only the side the other's gradient needs, as the caller's array (a cast
+            # copy would cut it off from its history); Python numbers stay plain attributes.
+            a_arr, b_arr = da is not None, db is not None
+            ctx.save_for_backward(b if need[0] and b_arr else None,
+                                  a if need[1] and a_arr else None)
             ctx.numbers = (None if b_arr else b, None if a_arr else a)
-        a, b = promote_pair(a, b)
+        if da is None or da != db:      # arrays of one dtype need no promotion
+            a, b = promote_pair(a, b)
         return a * b
 
     @staticmethod
