@@ -70,8 +70,15 @@ class Sum(Function):
         if ctx.needs_input_grad[0]:     # recorded (backward's only reader)
             ctx.in_shape = x.shape
             ctx.axes, ctx.keepdim = axes, keepdim
-        if dtype is None and x.dtype.kind in "biu":
-            dtype = np.int64
+        if dtype is None:
+            dt = x.dtype
+            if dt.kind in "fc":
+                if type(x) is np.ndarray and not keepdim and len(axes) == x.ndim:
+                    # x.sum() of a float array, the commonest reduction: straight into a
+                    # 0-d array, as sum_array does it, one call and dtype test sooner.
+                    return np.add.reduce(x, None, None, np.empty((), dt), False)
+            elif dt.kind in "biu":
+                dtype = np.int64
         return sum_array(x, axes, keepdim, dtype)
 
     @staticmethod
