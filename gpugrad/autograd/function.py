@@ -418,22 +418,17 @@ def _record(cls, args):
     node.needs_input_grad, is_tensor = _KINDS.get(kinds := tuple(kinds)) or \
         _kinds_flags(kinds)
     node._tensor_args = is_tensor
-    if array_forward:
-        # Arrays in, arrays out: nothing in forward can be recorded, so grad mode stays as
-        # it is (two thread-local stores less per op).
-        try:
-            out = cls.forward(node, *inputs)
-        except Exception as e:
-            _explain_failure(e, args)
-            raise
-    else:
+    # A forward on Tensors runs with recording off. One on arrays cannot record anything, so
+    # grad mode stays as it is (two thread-local stores less per op).
+    if not array_forward:
         tls.grad_enabled = False
-        try:
-            out = cls.forward(node, *inputs)
-        except Exception as e:
-            _explain_failure(e, args)
-            raise
-        finally:
+    try:
+        out = cls.forward(node, *inputs)
+    except Exception as e:
+        _explain_failure(e, args)
+        raise
+    finally:
+        if not array_forward:
             tls.grad_enabled = True
 
     single = type(out) is not tuple
