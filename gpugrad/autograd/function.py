@@ -370,16 +370,23 @@ def _mark_view(out, src, cls=None, args=None):
             extra["view_version"] = out._version[0]
 
 
-def _kinds_flags(kinds):
-    """(needs_input_grad, tensor_args) for a tuple of argument kinds (0: not a tensor, 1: a
-    tensor, 2: one that requires grad), interned: fewer objects per node for the cyclic
-    collector to scan, and one dict lookup per recorded call."""
-    pair = _KINDS.get(kinds)
+def _kinds_flags(key, n):
+    """(needs_input_grad, tensor_args) for ``n`` arguments whose kinds (0: not a tensor,
+    1: a tensor, 2: one that requires grad) are the base-3 digits of ``key`` after its
+    leading 1, interned: fewer objects per node for the cyclic collector to scan, and one dict
+    lookup per recorded call."""
+    pair = _KINDS.get(key)
     if pair is None:
+        kinds = []
+        k = key
+        for _ in range(n):
+            k, digit = divmod(k, 3)
+            kinds.append(digit)
+        kinds.reverse()
         needs = tuple(k == 2 for k in kinds)
         is_tensor = tuple(k != 0 for k in kinds)
-        pair = _KINDS.setdefault(kinds, (_FLAGS.setdefault(needs, needs),
-                                         _FLAGS.setdefault(is_tensor, is_tensor)))
+        pair = _KINDS.setdefault(key, (_FLAGS.setdefault(needs, needs),
+                                       _FLAGS.setdefault(is_tensor, is_tensor)))
     return pair
 
 
@@ -395,13 +402,16 @@ def _record(cls, args):
     # the edges to their nodes (taken before forward, which may mark an input dirty).
     # An edge is (node, output_nr, shape, dtype): where the gradient goes and the shape and
     # dtype it must have there (the engine reduces broadcasting and casts to them).
-    kinds, inputs, edges = [], [], []
+    # The arguments' kinds (0: not a tensor, 1: a tensor, 2: one that requires grad) as the
+    # base-3 digits of one int after a leading 1 (unique per arity): the key of their flags.
+    key = 1
+    inputs, edges = [], []
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
             inputs.append(d if array_forward else a)
             if a._requires_grad:
-                kinds.append(2)
+                key = key * 3 + 2
                 fn = a._grad_fn if a._base is None else a.grad_fn
                 if fn is not None:
                     edges.append((fn, a._output_nr, d.shape, d.dtype))
@@ -410,13 +420,12 @@ def _record(cls, args):
                     acc = extra.get("accumulator") if extra is not None else None
                     edges.append((acc or a._grad_accumulator(), 0, d.shape, d.dtype))
                 continue
-            kinds.append(1)
+            key = key * 3 + 1
         else:
-            kinds.append(0)
+            key *= 3
             inputs.append(a)
         edges.append(None)
-    node.needs_input_grad, is_tensor = _KINDS.get(kinds := tuple(kinds)) or \
-        _kinds_flags(kinds)
+    node.needs_input_grad, is_tensor = _KINDS.get(key) or _kinds_flags(key, len(args))
     node._tensor_args = is_tensor
     # A forward on Tensors runs with recording off. One on arrays cannot record anything, so
     # grad mode stays as it is (two thread-local stores less per op).
