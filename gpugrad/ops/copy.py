@@ -51,7 +51,12 @@ def _move_array(x, dev):
     if dev.type == "cpu":
         return x if type(x) is np.ndarray else x.get()
     cp = _cuda._cupy()
-    with cp.cuda.Device(dev.index or 0):
+    index = dev.index or 0
+    with cp.cuda.Device(index):
+        if isinstance(x, cp.ndarray):
+            # cupy.asarray hands back an array of another GPU as it is; cupy.copy allocates
+            # on the current device and copies across.
+            return x if x.device.id == index else cp.copy(x)
         return cp.asarray(x)
 
 
