@@ -65,3 +65,31 @@ def test_dtypes_pickle():
     for name in NAMES:
         d = getattr(gg, name)
         assert pickle.loads(pickle.dumps(d)) is d
+
+
+INFERRED = {
+    "numpy float16 scalar": lambda m, np: m.tensor(np.float16(2.5)),
+    "numpy float64 scalar": lambda m, np: m.tensor(np.float64(1.5)),
+    "numpy int32 scalar": lambda m, np: m.tensor(np.int32(3)),
+    "numpy uint8 scalar": lambda m, np: m.tensor(np.uint8(3)),
+    "numpy bool scalar": lambda m, np: m.tensor(np.bool_(True)),
+    "int32 and int": lambda m, np: m.tensor([np.int32(1), 2]),
+    "float16 and float": lambda m, np: m.tensor([np.float16(1), 2.0]),
+    "uint8 and bool": lambda m, np: m.tensor([np.uint8(1), True]),
+    "int8 and uint8": lambda m, np: m.tensor([np.int8(1), np.uint8(2)]),
+    "int16 and float16": lambda m, np: m.tensor([np.int16(1), np.float16(1)]),
+    "nested float16 and float": lambda m, np: m.tensor([[np.float16(1)], [2.0]]),
+    "float64 tensor and float": lambda m, np: m.tensor([m.tensor(1.0, dtype=m.float64), 1.0]),
+    "float16 tensors": lambda m, np: m.tensor([m.tensor(1.0, dtype=m.float16)] * 2),
+    "int32 tensor and int": lambda m, np: m.tensor([m.tensor(1, dtype=m.int32), 1]),
+    "as_tensor of a numpy float64 scalar": lambda m, np: m.as_tensor(np.float64(2)),
+    "python numbers": lambda m, np: (m.tensor([1, 2.5]), m.tensor([[1, 2]]), m.tensor([])),
+}
+
+
+@pytest.mark.parametrize("case", list(INFERRED))
+def test_tensor_infers_dtype_from_numpy_scalars_and_tensors(case, torch):
+    """Each element counts with its own dtype (NumPy scalars and tensors keep theirs), and
+    the dtypes promote together, as torch.tensor infers them."""
+    import numpy as np
+    same(lambda m: INFERRED[case](m, np), torch)

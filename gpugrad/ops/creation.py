@@ -45,36 +45,47 @@ def _finish(data, requires_grad):
 
 
 def _infer_dtype(data):
-    """PyTorch's dtype for nested Python data: bool, int64, or the default float."""
-    flat = data
-    kinds = set()
+    """PyTorch's dtype for nested Python data: each element's own type (a Python bool, int or
+    float: bool, int64 or the default float; a NumPy scalar or a tensor: its dtype), promoted
+    together as ``promote_types`` does.
+
+    Example: ``[np.float16(1), 2]`` gives float16, ``[np.int8(1), np.uint8(2)]`` int16.
+    """
+    found = []
+    default_float = _dt.get_default_dtype().np_dtype
 
     def walk(x):
         if isinstance(x, Tensor):
-            kinds.add(x._data.dtype.kind)
+            found.append(x._data.dtype)
         elif isinstance(x, (list, tuple)):
             for y in x:
                 walk(y)
-        elif isinstance(x, bool) or isinstance(x, np.bool_):
-            kinds.add("b")
+        elif isinstance(x, np.generic):
+            if x.dtype.kind == "c":
+                raise TypeError("complex tensors are not supported")
+            _dt.from_numpy_dtype(x.dtype)         # PyTorch's error for a dtype it lacks
+            found.append(x.dtype)
+        elif isinstance(x, bool):
+            found.append(_BOOL)
         elif isinstance(x, numbers.Integral):
-            kinds.add("i")
+            found.append(_INT64)
         elif isinstance(x, numbers.Real):
-            kinds.add("f")
+            found.append(default_float)
         elif isinstance(x, numbers.Complex):
-            kinds.add("c")
+            raise TypeError("complex tensors are not supported")
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    walk(flat)
-    if "c" in kinds:
-        raise TypeError("complex tensors are not supported")
-    if "f" in kinds:
-        return _dt.get_default_dtype().np_dtype
-    if "i" in kinds:
-        return np.dtype(np.int64)
-    if "b" in kinds:
-        return np.dtype(np.bool_)
-    return _dt.get_default_dtype().np_dtype
+    walk(data)
+    if not found:
+        return default_float
+    result = found[0]
+    for d in found[1:]:
+        result = _dt._promote_np(result, d)
+    return result
+
+
+_BOOL = np.dtype(np.bool_)
+_INT64 = np.dtype(np.int64)
 
 
 def _to_host_array(data, dtype):
@@ -87,10 +98,10 @@ def _to_host_array(data, dtype):
         return np.array(data, dtype=dtype)
     if hasattr(data, "__cuda_array_interface__"):
         return data.astype(dtype) if dtype is not None else data.copy()
+    if dtype is None:
+        dtype = _infer_dtype(data)      # before tensors become lists: their dtypes count
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _iter_flat(data)):
         data = _tensors_to_lists(data)
-    if dtype is None:
-        dtype = _infer_dtype(data)
     try:
         return np.array(data, dtype=dtype)
     except ValueError:
@@ -140,9 +151,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """
     npd = _dt.to_numpy_dtype(dtype)
     arr = _to_host_array(data, npd)
-    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, Tensor)) and \
-            not hasattr(data, "__cuda_array_interface__") and npd is None:
-        arr = arr.astype(_dt.get_default_dtype().np_dtype)
     _dt.from_numpy_dtype(arr.dtype)
     xp, dev = _xp_for(device if device is not None else
                       (data.device if isinstance(data, Tensor) else None))

@@ -225,6 +225,15 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return (Prod if dim is None else ProdDim).apply(input, axes, keepdim)
 
 
+def _scan_dtype(dtype):
+    """The accumulator of a cumulative sum or product: int64 for integers and bool, float32
+    for float16 (as PyTorch accumulates half; NumPy would round every partial result to
+    float16), the dtype itself otherwise."""
+    if dtype.kind in "biu":
+        return np.int64
+    return np.float32 if dtype == np.float16 else None
+
+
 class Cumsum(Function):
     _array_forward = True
     _builtin = True
@@ -233,8 +242,8 @@ class Cumsum(Function):
     def forward(ctx, x, d):
         ctx.d = d
         # reshape: NumPy's cumsum of a 0-d array is 1-d; PyTorch's stays 0-d.
-        return x.cumsum(axis=d, dtype=np.int64 if x.dtype.kind in "biu" else None).reshape(
-            x.shape)
+        return x.cumsum(axis=d, dtype=_scan_dtype(x.dtype)).reshape(x.shape).astype(
+            x.dtype if x.dtype.kind not in "biu" else np.int64, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -258,8 +267,8 @@ class Cumprod(Function):
     def forward(ctx, x, d):
         ctx.d = d
         # int64 for integer inputs (NumPy would give uint64 for uint8); 0-d stays 0-d.
-        y = x.cumprod(axis=d, dtype=np.int64 if x.dtype.kind in "biu" else None).reshape(
-            x.shape)
+        y = x.cumprod(axis=d, dtype=_scan_dtype(x.dtype)).reshape(x.shape).astype(
+            x.dtype if x.dtype.kind not in "biu" else np.int64, copy=False)
         ctx.save_for_backward(x, y)
         return y
 

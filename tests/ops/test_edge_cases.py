@@ -55,6 +55,10 @@ EXPRESSIONS = [
     "(-1) ** m.tensor([-1, -2])", "m.linspace(0, 1, 4, dtype=m.int64)", "m.arange(0, 1, 0.1)",
     "m.arange(-1.5, 1.5)", "m.full((2,), 1.5, dtype=m.int32)", "m.eye(3, dtype=m.bool)",
     "m.tensor([[1, 2]]).T.flip(0)", "m.ones(2, 3).narrow(1, -2, 2)",
+    # half precision scans accumulate in float32 (float16 partial sums would drift)
+    "m.full((100, 3), 0.1, dtype=m.float16).cumsum(0)[-1]",
+    "m.full((30,), 1.05, dtype=m.float16).cumprod(0)[-1]",
+    "m.ones(3, dtype=m.uint8).cumprod(0)", "m.tensor([True, True]).cumsum(0)",
 ]
 
 
