@@ -464,22 +464,43 @@ def neg(input):
 negative = neg
 
 
+def _tensors_only(cls, input, other, other_position=2):
+    """``cls`` on two tensors; a Python number raises, as PyTorch's maximum and minimum do
+    (``other_position`` is 1 in the method form, as PyTorch counts it)."""
+    name = cls.__name__.lower()
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position {other_position}) must be "
+                        f"Tensor, not {type(other).__name__}")
+    return _binary(cls, input, other)
+
+
 def maximum(input, other):
-    """Elementwise maximum (ties share the gradient)."""
-    return _binary(Maximum, input, other)
+    """Elementwise maximum of two tensors (ties share the gradient).
+
+    Example::
+
+        >>> gg.maximum(gg.tensor([1.0, 3.0]), gg.tensor([2.0, 2.0]))
+        tensor([2., 3.])
+    """
+    return _tensors_only(Maximum, input, other)
 
 
 def minimum(input, other):
-    """Elementwise minimum (ties share the gradient)."""
-    return _binary(Minimum, input, other)
+    """Elementwise minimum of two tensors (ties share the gradient)."""
+    return _tensors_only(Minimum, input, other)
 
 
 def fmax(input, other):
-    return _binary(Fmax, input, other)
+    """Elementwise maximum of two tensors; a NaN loses to a number."""
+    return _tensors_only(Fmax, input, other)
 
 
 def fmin(input, other):
-    return _binary(Fmin, input, other)
+    """Elementwise minimum of two tensors; a NaN loses to a number."""
+    return _tensors_only(Fmin, input, other)
 
 
 def _out(result, out):
@@ -607,8 +628,12 @@ def _reflected(fn):
 
 register_methods(
     add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
-    true_divide=div, pow=pow, neg=neg, negative=neg, maximum=maximum, minimum=minimum,
-    fmax=fmax, fmin=fmin, where=lambda self, condition, other: where(condition, self, other),
+    true_divide=div, pow=pow, neg=neg, negative=neg,
+    maximum=lambda self, other: _tensors_only(Maximum, self, other, 1),
+    minimum=lambda self, other: _tensors_only(Minimum, self, other, 1),
+    fmax=lambda self, other: _tensors_only(Fmax, self, other, 1),
+    fmin=lambda self, other: _tensors_only(Fmin, self, other, 1),
+    where=lambda self, condition, other: where(condition, self, other),
     # Reflected add and mul keep the tensor first (they commute), as PyTorch's graph does.
     __add__=_op(Add), __radd__=_op(Add), __sub__=_op(Sub), __rsub__=operator(_rsub),
     __mul__=_op(Mul), __rmul__=_op(Mul), __truediv__=_op(Div),

@@ -59,6 +59,11 @@ EXPRESSIONS = [
     "m.full((100, 3), 0.1, dtype=m.float16).cumsum(0)[-1]",
     "m.full((30,), 1.05, dtype=m.float16).cumprod(0)[-1]",
     "m.ones(3, dtype=m.uint8).cumprod(0)", "m.tensor([True, True]).cumsum(0)",
+    # maximum and friends take tensors only, with PyTorch's errors for numbers
+    "m.maximum(m.tensor([1., 3.]), 2.0)", "m.minimum(2.0, m.tensor([1.]))",
+    "m.fmax(m.tensor([1.]), 1)", "m.fmin(1.0, 2.0)", "m.tensor([1.]).maximum(2.0)",
+    "m.tensor([1.]).minimum(m.tensor(0.5))", "m.tensor([1.]).fmax(True)",
+    "m.tensor([float('nan'), 1.]).fmin(m.tensor([0., float('nan')]))",
 ]
 
 
