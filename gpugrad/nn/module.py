@@ -20,6 +20,7 @@ from collections import OrderedDict
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import add_hook
+from ..ops.copy import parse_to_args
 from ..tensor import Tensor
 from . import _state_dict as _sd
 from .parameter import Parameter
@@ -560,21 +561,9 @@ class Module:
 
 def _parse_to(args, kwargs):
     """(device, dtype) from ``to``'s arguments, as ``torch.nn.Module.to`` reads them."""
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, _dt.dtype):
-            dtype = a
-        elif isinstance(a, bool):
-            continue
-        else:
-            device = a
-    if isinstance(device, int):
-        device = f"cuda:{device}"
+    if "copy" in kwargs:
+        raise RuntimeError(".to() does not accept copy argument")
+    dtype, device, _ = parse_to_args(args, dict(kwargs))
+    if dtype is not None:
+        dtype = _dt.from_numpy_dtype(_dt.to_numpy_dtype(dtype))
     return device, dtype

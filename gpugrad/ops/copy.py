@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import Function
-from ..backend import device as _parse_device
+from ..backend import Device, device as _parse_device
 from ..backend import cuda as _cuda
 from ..tensor import Tensor
 from ._util import register_methods
@@ -60,14 +60,17 @@ def _move_array(x, dev):
         return cp.asarray(x)
 
 
-def _parse_to_args(self, args, kwargs):
+def parse_to_args(args, kwargs):
+    """(dtype, device, copy) from ``to``'s arguments, as ``Tensor.to`` and ``Module.to`` read
+    them (a tensor gives both its dtype and device; ``kwargs`` is consumed)."""
+    given = dict(kwargs)
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
     if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        raise TypeError(_to_arguments_error(args, given))
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
@@ -78,8 +81,34 @@ def _parse_to_args(self, args, kwargs):
         elif isinstance(a, bool):
             pass
         else:
-            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+            raise TypeError(_to_arguments_error(args, given))
     return dtype, device, copy
+
+
+def _arg_type(value):
+    """A value's type as PyTorch's argument parser names it."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    if isinstance(value, _dt.dtype):
+        return "gpugrad.dtype"
+    if isinstance(value, Device):
+        return "gpugrad.device"
+    return type(value).__name__
+
+
+def _to_arguments_error(args, kwargs):
+    """PyTorch's argument-parser message for a call of ``to`` it cannot match."""
+    # As PyTorch writes it: keywords last to first, and a trailing ", " after keywords alone.
+    named = [f"{k}={_arg_type(v)}" for k, v in reversed(kwargs.items())]
+    if args:
+        got = ", ".join([_arg_type(a) for a in args] + named)
+    else:
+        got = "".join(n + ", " for n in named)
+    tail = "bool non_blocking = False, bool copy = False, *, " \
+           "gpugrad.memory_format memory_format = None)"
+    return (f"to() received an invalid combination of arguments - got ({got}), but expected "
+            f"one of:\n * (gpugrad.device device = None, gpugrad.dtype dtype = None, {tail}\n"
+            f" * (gpugrad.dtype dtype, {tail}\n * (Tensor tensor, {tail}\n")
 
 
 def to(self, *args, **kwargs):
@@ -90,7 +119,7 @@ def to(self, *args, **kwargs):
         >>> gg.tensor([1, 2]).to(gg.float32)
         tensor([1., 2.])
     """
-    dtype, device, copy = _parse_to_args(self, args, dict(kwargs))
+    dtype, device, copy = parse_to_args(args, dict(kwargs))
     out = self
     if device is not None:
         dev = _parse_device(device)

@@ -181,6 +181,25 @@ def test_to_converts_parameters_in_place():
         net.to(gg.int64)
 
 
+@pytest.mark.parametrize("args,kwargs", [
+    (("float64",), {}), (("cpu", "float64"), {}), ((float,), {}), (("int64",), {}),
+    ((), {"copy": True}), ((), {"non_blocking": True, "dtype": "float64"}),
+    (("tensor64",), {}), ((), {"unknown": 1})])
+def test_to_reads_arguments_as_pytorch(args, kwargs, torch):
+    """Module.to takes what Tensor.to takes (dtype, device, a tensor, Python types), but no
+    ``copy``; a non-float dtype raises."""
+    from torch_compare import same
+
+    def run(m):
+        named = {"float64": m.float64, "int64": m.int64, "tensor64": m.zeros(1, dtype=m.float64)}
+        a = [named.get(x, x) if isinstance(x, str) else x for x in args]
+        kw = {k: named.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
+        net = m.nn.Linear(2, 2)
+        net.to(*a, **kw)
+        return net.weight.dtype, net.bias.dtype
+    same(run, torch)
+
+
 def test_to_keeps_integer_buffers():
     m = nn.Module()
     m.register_buffer("count", gg.tensor(3))
