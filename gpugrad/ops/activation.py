@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import _tls, no_grad
 from ..backend import get_array_module
@@ -36,7 +37,7 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", 
 def check_float(name, x):
     """PyTorch's error for an op that has no integer kernel."""
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{torch_type_name(x.dtype)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_dt.torch_name(x.dtype)}'")
 
 
 def _run(name, *args):
@@ -407,16 +408,6 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """``softmax(-x)`` along ``dim``."""
     dim = _softmax_dim("softmin", input.ndim, dim, _stacklevel)
     return Softmax.apply(-(input if dtype is None else input.to(dtype)), dim)
-
-# ------------------------------------------------------------------ dtype names
-_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
-
-
-def torch_type_name(npd):
-    """PyTorch's scalar type name of a dtype (Float, Long, ...), for error messages."""
-    return _TORCH_NAMES.get(np.dtype(npd).name, np.dtype(npd).name)
-
 
 # ------------------------------------------------------------------ pad
 class ConstantPadNd(Function):

@@ -10,10 +10,10 @@ Example::
 """
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import _make
-from .activation import torch_type_name
 from .arithmetic import where
 from .indexing import IndexAddIntoZeros
 from .linalg import matmul
@@ -38,7 +38,7 @@ class Linear(Function):
         if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
             other = w.dtype if x.dtype != w.dtype else b.dtype
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                               f"{torch_type_name(x.dtype)} and {torch_type_name(other)}")
+                               f"{_dt.torch_name(x.dtype)} and {_dt.torch_name(other)}")
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
         y = x @ w.T

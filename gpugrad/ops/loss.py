@@ -19,7 +19,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import _make
-from .activation import _run, check_float, log_softmax, logsigmoid, torch_type_name
+from .activation import _run, check_float, log_softmax, logsigmoid
 from .arithmetic import where
 from .indexing import IndexAddIntoZeros
 
@@ -76,7 +76,7 @@ def _check_class_target(input, target, weight, ignore_index, ce):
     allowed = (np.int64, np.uint8) + ((np.int32,) if ce else ())
     if t.dtype not in allowed:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{torch_type_name(t.dtype)}")
+                           f"{_dt.torch_name(t.dtype)}")
     if x.ndim == 2 and t.ndim != 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if x.ndim >= 3 and t.shape[1:] != x.shape[2:]:
@@ -303,7 +303,7 @@ def _cross_entropy_weighted_smooth(input, target, weight, ignore_index, reductio
 def _cross_entropy_probs(input, target, weight, ignore_index, reduction, eps):
     if target._data.dtype.kind != "f":
         raise RuntimeError(f"Expected floating point type for target with class probabilities, "
-                           f"got {torch_type_name(target._data.dtype)}")
+                           f"got {_dt.torch_name(target._data.dtype)}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     cdim = 0 if input.ndim == 1 else 1

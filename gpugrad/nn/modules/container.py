@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from itertools import chain, islice
 
-from ...ops.activation import torch_type_name
+from ... import dtypes as _dt
 from ...tensor import Tensor
 from ..module import Module, _addindent
 from ..parameter import Parameter
@@ -291,7 +291,7 @@ def _param_line(key, p, typename=False):
         device = f" ({p.device})" if p.device.type == "cuda" else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
         # ParameterList shows the dtype, ParameterDict the tensor type name, as PyTorch's.
-        what = f"gpugrad.{torch_type_name(p._data.dtype)}Tensor" if typename else p.dtype
+        what = f"gpugrad.{_dt.torch_name(p._data.dtype)}Tensor" if typename else p.dtype
         return f"  ({key}): {kind} containing: [{what} of size {size}{device}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
