@@ -14,7 +14,7 @@ import functools
 
 from . import graph
 from .grad_mode import _tls
-from .graph import Node, SavedTensor, _anomaly
+from .graph import Node, SavedInput, SavedTensor, _anomaly
 from ..memory import _saved as _memory_saved  # bytes held for backward (gpugrad/memory)
 from ..memory._counters import TRACK_MIN_BYTES as _TRACK_MIN_BYTES
 
@@ -534,9 +534,9 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
         if s is None:
             saved.append(None)
             continue
-        st = _new_saved(SavedTensor)
         j = 0 if s is out0 else _index(s, outs) if len(outs) > 1 else -1
         if j >= 0:
+            st = _new_saved(SavedTensor)
             out_t = wrapped[j]
             a = st.data = out_t._data
             st.tensor = None
@@ -553,10 +553,8 @@ def _save(node, to_save, args, inputs, outs, wrapped, is_tensor):
                 src = s if isinstance(s, _Tensor) else _make(s)
             if src._inference and not _tls.inference:
                 raise RuntimeError(_INFERENCE_SAVE)
+            st = _new_saved(SavedInput)
             st.tensor = src
-            st.data = None
-            st.is_output = False
-            st.output_nr = 0
             st.requires_grad = src._requires_grad
             version = st.version_counter = src._version
             a = src._data

@@ -194,6 +194,16 @@ class SavedTensor:
         return t
 
 
+class SavedInput(SavedTensor):
+    """A saved input of its node: kept as the tensor itself. The fields only an output sets
+    are class constants here, so recording an input costs three stores less."""
+
+    __slots__ = ()
+    data = None
+    is_output = False
+    output_nr = 0
+
+
 def pack_saved(st, node, pack_hook, unpack_hook):
     """Hand a saved tensor to ``pack_hook``; keep what it returns and the tensor's autograd
     metadata, and drop the tensor itself."""
