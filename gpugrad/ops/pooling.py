@@ -66,6 +66,25 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+_TIE_ORDER = {}
+
+
+def _tie_order(dtype):
+    """Which operand NumPy's ``maximum`` returns when they compare equal (-0.0 vs 0.0):
+    "first", "second", or None where it is not the same at every length (SIMD bodies and
+    scalar tails). It differs between dtypes (float16 returns the first, float32 the
+    second), so it is measured once per dtype rather than assumed."""
+    order = _TIE_ORDER.get(dtype)
+    if order is None and dtype not in _TIE_ORDER:
+        seen = set()
+        for n in (1, 3, 8, 17, 64, 257):
+            neg, pos = np.full(n, -0.0, dtype), np.zeros(n, dtype)
+            r = np.signbit(np.maximum(neg, pos))
+            seen.add("first" if r.all() else "second" if not r.any() else None)
+        order = _TIE_ORDER[dtype] = seen.pop() if len(seen) == 1 else None
+    return order
+
+
 class MaxPool(Function):
     """Max over windows; returns the values and the flat (per channel) input index of each."""
     _array_forward = True
@@ -81,19 +100,36 @@ class MaxPool(Function):
         # NaN must win every comparison (PyTorch propagates it); on the CPU that costs two
         # more passes per kernel offset, so pay them only when the input has a NaN.
         nan_aware = x.dtype.kind == "f" and (xp is not np or bool(np.isnan(x).any()))
-        best = arg = None
-        for off in _offsets(win):
-            v = xpd[_slices(off, win)]
-            delta = sum(k * dl * st for k, dl, st in zip(off, win.dilation, plane))
-            if best is None:
-                best = v.copy()
-                arg = xp.full(best.shape, delta, dtype=np.int64)
-                continue
-            better = v > best
-            if nan_aware:
-                better |= xp.isnan(v)
-            xp.copyto(best, v, where=better)
-            xp.copyto(arg, delta, where=better)
+        offsets = list(_offsets(win))
+        views = [xpd[_slices(off, win)] for off in offsets]
+        # The maximum first, by one ufunc per offset (NaN propagates). On a tie (-0.0 and
+        # 0.0) the earlier value must stay, so the running maximum goes where NumPy's
+        # maximum returns it; where that is not known, compare and copy.
+        best = views[0].copy()
+        order = _tie_order(x.dtype) if xp is np else None
+        for v in views[1:]:
+            if order == "second":
+                np.maximum(v, best, out=best)
+            elif order == "first":
+                np.maximum(best, v, out=best)
+            else:
+                better = v > best
+                if nan_aware:
+                    better |= xp.isnan(v)
+                xp.copyto(best, v, where=better)
+        # Then where it is, as a small window-local number: the first offset equal to it
+        # (found from the last offset back), or where it is NaN the last NaN (PyTorch's
+        # ``val > max || isnan(val)`` lets every NaN take over).
+        n = len(views)
+        local = xp.full(best.shape, n - 1, dtype=np.int8 if n < 128 else np.int32)
+        for k in range(n - 2, -1, -1):
+            xp.copyto(local, k, where=views[k] == best)
+        if nan_aware:
+            for k in range(n):
+                xp.copyto(local, k, where=xp.isnan(views[k]))
+        deltas = [sum(k * dl * st for k, dl, st in zip(off, win.dilation, plane))
+                  for off in offsets]
+        arg = xp.asarray(deltas, dtype=np.int64).take(local)
         # Add where each window starts, so the indices address the unpadded input.
         first = 0
         for i, (o, s, p, dl, st) in enumerate(zip(win.out, win.stride, win.padding,

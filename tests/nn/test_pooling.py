@@ -108,6 +108,24 @@ def test_max_pool_nan_ties_and_all_neg_inf(torch):
         np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_max_pool_random_ties_signed_zeros_and_nans(dtype, torch):
+    """Values (with the sign of zero), indices: the first maximum of a window wins a tie, the
+    last NaN wins where there are several, as PyTorch's CPU kernel gives them."""
+    rng = np.random.default_rng(1)
+    for trial in range(40):
+        x = rng.integers(-2, 3, (2, 3, 7, 9)).astype(dtype)
+        x[rng.random(x.shape) < 0.15] = np.nan if trial % 2 else -0.0
+        x[rng.random(x.shape) < 0.05] = -np.inf
+        for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                   dict(kernel_size=2, stride=1, dilation=2), dict(kernel_size=3, ceil_mode=True)):
+            y, idx = F.max_pool2d(gg.tensor(x), return_indices=True, **kw)
+            ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
+            np.testing.assert_array_equal(y.numpy(), ty.numpy())
+            np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(ty.numpy()))
+            np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+
+
 def test_unbatched_input(torch):
     x = np.random.default_rng(6).standard_normal((3, 6, 5))
     for fn, kw in [("max_pool2d", dict(kernel_size=2, return_indices=True)),
