@@ -11,6 +11,12 @@ import os
 
 import numpy as np
 
+from . import host_allocator
+
+# Freed host buffers stay in the process for reuse (see host_allocator: page faults and TLB
+# flushes otherwise cost more than the arithmetic of a CPU training step).
+host_allocator.tune()
+
 __all__ = ["Device", "device", "get_array_module", "device_of", "get_default_device",
            "set_default_device"]
 
