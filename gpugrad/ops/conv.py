@@ -50,24 +50,35 @@ def _pad_zeros(xp, x, lo, hi):
     return out
 
 
-def _im2col(x, ksize, geo, out_size):
-    """The windows of ``x`` as one contiguous (G, Cg*prod(K), N*prod(So)) array.
+def _im2col(x, ksize, geo, out_size, per_sample=False):
+    """The windows of ``x`` as one contiguous (G, Cg*prod(K), N*prod(So)) array, or with
+    ``per_sample`` as (N, G, Cg*prod(K), prod(So)).
 
-    Laid out (C, *K, N, *So) so that a single batched GEMM over groups does the whole
-    convolution, and so that the copy reads ``x`` along its rows.
+    Laid out (C, *K, N, *So), a single GEMM per group does the whole convolution (the weight
+    gradient uses this); laid out (N, C, *K, *So), a batched GEMM over samples writes the
+    output directly in (N, O, *So) order, with no transposing copy after it. Either copy reads
+    ``x`` along its rows.
     """
     xp = get_array_module(x)
     n, c = x.shape[:2]
     xpd = _pad_zeros(xp, x, geo.pad_lo, geo.pad_hi)
     st = xpd.strides
     d = len(ksize)
-    shape = (c,) + tuple(ksize) + (n,) + tuple(out_size)
-    strides = ((st[1],) + tuple(st[2 + i] * geo.dilation[i] for i in range(d)) + (st[0],)
-               + tuple(st[2 + i] * geo.stride[i] for i in range(d)))
+    k_strides = tuple(st[2 + i] * geo.dilation[i] for i in range(d))
+    o_strides = tuple(st[2 + i] * geo.stride[i] for i in range(d))
+    if per_sample:
+        shape = (n, c) + tuple(ksize) + tuple(out_size)
+        strides = (st[0], st[1]) + k_strides + o_strides
+    else:
+        shape = (c,) + tuple(ksize) + (n,) + tuple(out_size)
+        strides = (st[1],) + k_strides + (st[0],) + o_strides
     win = xp.lib.stride_tricks.as_strided(xpd, shape=shape, strides=strides)
     cols = xp.ascontiguousarray(win)
     g = geo.groups
-    return cols.reshape(g, (c // g) * _prod(ksize), n * _prod(out_size))
+    rows = (c // g) * _prod(ksize)
+    if per_sample:
+        return cols.reshape(n, g, rows, _prod(out_size))
+    return cols.reshape(g, rows, n * _prod(out_size))
 
 
 def _padded_size(x_spatial, ksize, geo, out_size):
@@ -135,12 +146,12 @@ def _conv_forward(x, w, b, geo, out_size):
     xp = get_array_module(x, w)
     n, o = x.shape[0], w.shape[0]
     g = geo.groups
-    cols = _im2col(x, w.shape[2:], geo, out_size)
-    y = xp.matmul(w.reshape(g, o // g, -1), cols).reshape(o, -1)
+    cols = _im2col(x, w.shape[2:], geo, out_size, per_sample=True)
+    # (G, O/G, Cg*K) @ (N, G, Cg*K, So): one GEMM per sample and group, out as (N, O, *So).
+    y = xp.matmul(w.reshape(g, o // g, -1), cols).reshape((n, o) + tuple(out_size))
     if b is not None:
-        y += b.reshape(o, 1)
-    y = y.reshape((o, n) + tuple(out_size)).swapaxes(0, 1)
-    return xp.ascontiguousarray(y)
+        y += b.reshape((1, o) + (1,) * len(out_size))
+    return y
 
 
 def _conv_transpose_forward(y, w, b, geo, x_spatial):
