@@ -7,8 +7,20 @@ outputs. Each computes what the CUDA body computes, in the same order of operati
 the array's dtype (scalars are cast to it first, as CuPy does), so the tests can hold the
 two to a few ulps. Overflow and invalid operations are silent, as on the GPU.
 
-They run on every CPU training step, so they keep temporaries few: results are built in
-one buffer with ``out=`` rather than one new array per operation.
+Silence has a price: setting NumPy's error state costs a few hundred nanoseconds a call
+(:func:`_quiet` keeps it as low as it goes), as much as the arithmetic on a small array. A
+reference none of whose operations can raise a floating-point exception, whatever the input
+(it compares, selects and copies bits, never floating-point arithmetic), is declared
+``@_reference(fp_silent=True)`` and runs in the caller's error state, at no cost. The
+declaration is checked, not trusted: ``tests/kernels/test_fp_silent.py`` runs each such
+reference under ``np.errstate(all="raise")`` on infinities, NaN, huge, subnormal and zero
+values.
+
+They run on every CPU training step, on small arrays as on big ones, so they keep both the
+temporaries and the NumPy calls few: results are built in one buffer, passed to each ufunc
+as its positional output (``out=`` costs more per call); constants are 0-d arrays of the
+operands' dtype, made once (:class:`_PerDtype`); gradient gates copy bits
+(:func:`_zero_where`) rather than multiply or call ``np.where``.
 
 Example::
 
@@ -18,36 +30,73 @@ Example::
     array([0., 2.])
 """
 import functools
-from math import isfinite as _isfinite
 
 import numpy as np
 
 REFERENCES = {}
 
 
-def _reference(fn):
-    """Register fn under its name, run with IEEE exceptions silent as in CUDA."""
-    quiet = _quiet(fn)
+def _reference(fn=None, *, fp_silent=False):
+    """Register fn under its name, run with IEEE exceptions silent as in CUDA.
+
+    ``@_reference(fp_silent=True)`` declares that no NumPy operation of fn can raise a
+    floating-point exception, whatever the input: fn then runs in the caller's error state,
+    not setting one. The registered function's ``fp_silent`` attribute holds the
+    declaration, which the tests check on every such reference.
+    """
+    if fn is None:
+        return functools.partial(_reference, fp_silent=fp_silent)
+    call = fn if fp_silent else _quiet(fn)
+    # Set the error state here rather than through call: a Python call less per kernel.
+    inline = not fp_silent and _ERROR_STATE is not None
 
     @functools.wraps(fn)
     def run(*args):
         # A loop, not any() over a generator: this runs on every kernel call.
         for a in args:
             if type(a) is _ndarray and a.ndim == 0:
-                return _run_0d(fn, args)
-        return quiet(*args)
+                return _run_0d(call, args)
+        if inline:
+            token = _ERROR_STATE.set(_IGNORE_ALL)
+            try:
+                return fn(*args)
+            finally:
+                _ERROR_STATE.reset(token)
+        return call(*args)
+    run.fp_silent = fp_silent
     REFERENCES[fn.__name__] = run
     return run
 
 
 _ndarray = np.ndarray
-# NumPy 2's errstate used as a decorator keeps its state per call (thread-safe, reentrant)
-# and costs half of entering a new ``np.errstate`` each call; NumPy 1's keeps it on the
-# instance, so there each call enters its own.
+
+try:
+    # NumPy 2 keeps the error state in a context variable. np.errstate builds a new state
+    # object on each call (most of its ~450 ns); the all-ignore one is built here once and
+    # set the way np.errstate sets it, per thread and reentrant (the token restores the
+    # caller's state). Besides the error modes it holds no error callback (an ignored
+    # error calls none anyway) and NumPy's ufunc buffer size at import, which only chunks
+    # the loops, never changes a result.
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERROR_STATE
+    from numpy._core._ufunc_config import _make_extobj
+    _IGNORE_ALL = _make_extobj(all="ignore", call=None)
+except (ImportError, AttributeError, TypeError):     # NumPy 1, or these names changed
+    _ERROR_STATE = None
+# NumPy 2's errstate used as a decorator keeps its state per call (thread-safe, reentrant);
+# NumPy 1's keeps it on the instance, so there each call enters its own.
 _ERRSTATE_DECORATES = int(np.__version__.split(".")[0]) >= 2
 
 
 def _quiet(fn):
+    """fn, run with every floating-point error ignored."""
+    if _ERROR_STATE is not None:
+        def run(*args):
+            token = _ERROR_STATE.set(_IGNORE_ALL)
+            try:
+                return fn(*args)
+            finally:
+                _ERROR_STATE.reset(token)
+        return run
     if _ERRSTATE_DECORATES:
         return np.errstate(all="ignore")(fn)
 
@@ -57,18 +106,48 @@ def _quiet(fn):
     return run
 
 
-def _run_0d(fn, args):
-    """Run fn on 1-element views of 0-d arrays: NumPy ufuncs turn 0-d results into scalars,
-    which the references' ``out=`` buffers cannot be."""
+def _run_0d(call, args):
+    """Run call on 1-element views of 0-d arrays: NumPy ufuncs turn 0-d results into
+    scalars, which the references' output buffers cannot be."""
     all_0d = all(a.ndim == 0 for a in args if type(a) is np.ndarray)
     args = tuple(a.reshape(1) if type(a) is np.ndarray and a.ndim == 0 else a for a in args)
-    with np.errstate(all="ignore"):
-        out = fn(*args)
+    out = call(*args)
     if not all_0d:
         return out
     if type(out) is tuple:
         return tuple(o.reshape(()) for o in out)
     return out.reshape(())
+
+
+class _PerDtype(dict):
+    """A constant as a 0-d array of each dtype asked for: ``_ONE[a.dtype]``.
+
+    A ufunc takes a 0-d array of its operand's dtype in about half the time of a Python or
+    NumPy scalar, which it converts on every call (and ``a.dtype.type(1)`` itself costs about
+    as much as an operation on a small array), so each is made once per dtype, read-only
+    unless ``writeable``. ``value`` is a number, rounded to the dtype as CuPy's ``(T)c``, or
+    a function of the dtype's scalar type (for constants the kernels compute in T).
+    """
+
+    __slots__ = ("value", "writeable")
+
+    def __init__(self, value, writeable=False):
+        super().__init__()
+        self.value = value
+        self.writeable = writeable
+
+    def __missing__(self, dtype):
+        value = self.value(dtype.type) if callable(self.value) else self.value
+        return self.setdefault(dtype, _constant(value, dtype, self.writeable))
+
+
+def _constant(value, dtype, writeable=False):
+    c = np.array(value, dtype)
+    c.flags.writeable = writeable
+    return c
+
+
+_ZERO, _ONE, _HALF = _PerDtype(0), _PerDtype(1), _PerDtype(0.5)
 
 
 def _new(dtype, *arrays):
@@ -90,18 +169,34 @@ def _emit(result, out):
     return out
 
 
-def _pass_or_zero(keep, g):
-    """keep ? g : 0 elementwise (broadcasting), the kernels' gradient gate.
+# Up to this many elements _zero_where copies g and puts zeros (np.putmask: the fewest
+# calls); past it the bitwise select wins, as putmask branches per element and a random
+# mask (a ReLU's) mispredicts: at 64k elements it is ~10 times slower.
+_PUTMASK_MAX = 2048
+_INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+# np.putmask copies a read-only values array first (~200 ns); it never writes this one.
+_PUT_ZERO = _PerDtype(0, writeable=True)
 
-    g * keep is exact for finite g and several times faster than np.where, which is the
-    fallback for inf and NaN (inf * 0 would give NaN where the kernel gives 0). Only the
-    sign of a zero may differ from the kernel's.
+
+def _zero_where(drop, g):
+    """drop ? 0 : g elementwise (broadcasting), in g's dtype: the kernels' gradient gate.
+
+    Exact for every g, inf and NaN included, with +0 where dropped as in the kernels. It
+    only copies bits, so it raises no floating-point exception (see fp_silent).
     """
-    # All finite? A small array's sum says so in fewer calls (a NaN or inf makes the sum one;
-    # a sum that overflows only sends finite values to np.where); a big one is tested as is.
-    if (_isfinite(np.add.reduce(g, None)) if g.size <= 4096 else np.isfinite(g).all()):
-        return np.multiply(g, keep)
-    return np.where(keep, g, 0)
+    if g.size <= _PUTMASK_MAX and g.shape == drop.shape:
+        r = g.copy()
+        np.putmask(r, drop, _PUT_ZERO[g.dtype])
+        return r
+    bits = _INT_OF_SIZE.get(g.dtype.itemsize)
+    if bits is None or g.dtype.kind != "f":
+        return np.where(drop, _ZERO[g.dtype], g)
+    # g & (drop - 1) on the bits: drop - 1 is all ones where kept and 0 where dropped.
+    mask = drop.astype(bits)
+    np.subtract(mask, _ONE[bits], mask)
+    if mask.shape == g.shape:
+        return np.bitwise_and(g.view(bits), mask, mask).view(g.dtype)
+    return np.bitwise_and(g.view(bits), mask).view(g.dtype)       # broadcasting
 
 
 def _choose(keep, if_true, if_false, t):
@@ -110,9 +205,14 @@ def _choose(keep, if_true, if_false, t):
     return np.array([if_false, if_true], t).take(np.asarray(keep).view(np.uint8))
 
 
-def _scalar(value, t):
-    # CuPy casts scalar arguments to the parameter's type; arrays pass through.
-    return value if isinstance(value, np.ndarray) else t(value)
+def _cast(value, dtype):
+    # CuPy casts scalar arguments to the parameter's type (here a 0-d array of it).
+    return np.array(value, dtype)
+
+
+def _scalar(value, dtype):
+    # As _cast, but arrays pass through.
+    return value if isinstance(value, np.ndarray) else np.array(value, dtype)
 
 
 # ------------------------------------------------------------------------------------ erf
@@ -135,37 +235,56 @@ _ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1
 _ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
           6.05183413124413191e-2, 2.33520497626869185e-3)
 _ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _ratio(z, num, den, lead):
+def _ratio_table(num, den, lead):
+    """_ratio's coefficients as 0-d arrays, per working dtype: (lead, num, den)."""
+    return {t: (_constant(lead, t), tuple(_constant(a, t) for a in num),
+                tuple(_constant(b, t) for b in den))
+            for t in (_F32, _F64)}
+
+
+_ERF_SMALL = _ratio_table(_ERF_A[:4], _ERF_B, _ERF_A[4])
+_ERF_MIDDLE = _ratio_table(_ERF_C[:8], _ERF_D, _ERF_C[8])
+_ERF_LARGE = _ratio_table(_ERF_P[:5], _ERF_Q, _ERF_P[5])
+_SMALL_MAX, _MIDDLE_MAX, _CLIP = _PerDtype(0.46875), _PerDtype(4.0), _PerDtype(30.0)
+_SIXTEEN, _ONE_OVER_SQRT_PI_T = _PerDtype(16.0), _PerDtype(_ONE_OVER_SQRT_PI)
+
+
+def _ratio(z, table):
     """(..((lead*z + num[0])*z + ...)*z + num[-1]) / ((..(z + den[0])*z ..)*z + den[-1])."""
+    # (Stacking numerator and denominator in one (2, n) array halves the calls, but a
+    # broadcasting call costs twice a flat one on small arrays: no gain.)
+    lead, num, den = table[z.dtype]
     n = np.multiply(z, lead)
     d = z.copy()
     for a, b in zip(num[:-1], den[:-1]):
-        n += a
-        n *= z
-        d += b
-        d *= z
-    n += num[-1]
-    d += den[-1]
-    n /= d
-    return n
+        np.add(n, a, n)
+        np.multiply(n, z, n)
+        np.add(d, b, d)
+        np.multiply(d, z, d)
+    np.add(n, num[-1], n)
+    np.add(d, den[-1], d)
+    return np.divide(n, d, n)
 
 
 def _times_exp_minus_square(r, y):
-    # r * exp(-y*y), with y*y split so the rounding of the square is not magnified.
-    ysq = np.multiply(y, 16.0)
-    np.trunc(ysq, out=ysq)
-    ysq /= 16.0
-    d = np.subtract(y, ysq)
-    d *= np.add(y, ysq)
-    np.multiply(ysq, ysq, out=ysq)
-    np.negative(ysq, out=ysq)
-    np.exp(ysq, out=ysq)
-    np.negative(d, out=d)
-    np.exp(d, out=d)
-    r *= ysq
-    r *= d
+    # r * exp(-y*y), with y*y split so the rounding of the square is not magnified. Both
+    # exponentials are taken in one (2, n) array: one call for the two.
+    t = y.dtype
+    e = np.empty((2, y.size), t)
+    ysq, d = e
+    np.multiply(y, _SIXTEEN[t], ysq)
+    np.trunc(ysq, ysq)
+    np.divide(ysq, _SIXTEEN[t], ysq)
+    np.subtract(y, ysq, d)
+    np.multiply(d, np.add(y, ysq), d)
+    np.multiply(ysq, ysq, ysq)
+    np.negative(e, e)
+    np.exp(e, e)
+    np.multiply(r, ysq, r)
+    np.multiply(r, d, r)
     return r
 
 
@@ -205,128 +324,150 @@ def erf(x, out=None):
         0.5204998778130465
     """
     x = np.asarray(x)
-    work = np.float64 if x.dtype == np.float64 else np.float32
+    work = _F64 if x.dtype == _F64 else _F32
+    if x.size <= _PIECE:
+        # One piece: taken whole, as slicing it would cost more than its arithmetic.
+        r = _erf_flat(x.reshape(-1).astype(work, copy=False)).reshape(x.shape)
+        if out is None:
+            return r.astype(x.dtype, copy=False)
+        np.copyto(out, r)
+        return out
     if out is None:
         out = np.empty(x.shape, x.dtype)
-    return _in_pieces(lambda piece: _erf_flat(piece.astype(work)), out, x)
+    return _in_pieces(lambda piece: _erf_flat(piece.astype(work, copy=False)), out, x)
 
 
 def _erf_flat(xw):
-    """erf of a 1-d float32 or float64 array (a new array; xw may be overwritten)."""
+    """erf of a float32 or float64 array (a new array; xw is only read)."""
+    t = xw.dtype
     y = np.abs(xw)
     out = np.empty_like(xw)
-    # Index arrays with take/put are several times faster than boolean-mask indexing.
-    small = y <= 0.46875
-    not_large = y <= 4.0
-    middle = np.flatnonzero(not_large & ~small)
-    large = np.flatnonzero(~not_large)              # also NaN and inf
-    small = np.flatnonzero(small)
+    # Index arrays with take/put are several times faster than boolean-mask indexing, and
+    # ravel().nonzero() than np.flatnonzero.
+    small = np.less_equal(y, _SMALL_MAX[t])
+    not_large = np.less_equal(y, _MIDDLE_MAX[t])
+    middle = np.logical_xor(not_large, small).ravel().nonzero()[0]   # small is not large
+    large = np.logical_not(not_large).ravel().nonzero()[0]           # also NaN and inf
+    small = small.ravel().nonzero()[0]
     if small.size:
         xs = xw.take(small)
-        out.put(small, xs * _ratio(xs * xs, _ERF_A[:4], _ERF_B, _ERF_A[4]))
+        r = _ratio(np.multiply(xs, xs), _ERF_SMALL)
+        out.put(small, np.multiply(xs, r, r))
     if middle.size:
         ym = y.take(middle)
-        r = _times_exp_minus_square(_ratio(ym, _ERF_C[:8], _ERF_D, _ERF_C[8]), ym)
-        out.put(middle, np.copysign(1.0 - r, xw.take(middle)))
+        r = _times_exp_minus_square(_ratio(ym, _ERF_MIDDLE), ym)
+        np.subtract(_ONE[t], r, r)
+        out.put(middle, np.copysign(r, xw.take(middle), r))
     if large.size:
         # erfc(30) underflows to 0; clipping there keeps inf out of the arithmetic.
-        yl = np.minimum(y.take(large), 30.0)
-        z = 1.0 / (yl * yl)
-        r = z * _ratio(z, _ERF_P[:5], _ERF_Q, _ERF_P[5])
-        r = _times_exp_minus_square((_ONE_OVER_SQRT_PI - r) / yl, yl)
-        out.put(large, np.copysign(1.0 - r, xw.take(large)))
+        yl = np.minimum(y.take(large), _CLIP[t])
+        z = np.multiply(yl, yl)
+        np.divide(_ONE[t], z, z)
+        r = _ratio(z, _ERF_LARGE)
+        np.multiply(z, r, r)
+        np.subtract(_ONE_OVER_SQRT_PI_T[t], r, r)
+        np.divide(r, yl, r)
+        r = _times_exp_minus_square(r, yl)
+        np.subtract(_ONE[t], r, r)
+        out.put(large, np.copysign(r, xw.take(large), r))
     return out
 
 
 # ----------------------------------------------------------------------------- activation
 
-@_reference
+@_reference(fp_silent=True)
 def relu_bwd(gy, y, gx=None):
-    keep = np.less_equal(y, 0)
-    np.logical_not(keep, out=keep)              # a NaN y passes gy, as in torch
-    return _emit(_pass_or_zero(keep, gy), gx)
+    drop = np.less_equal(y, _ZERO[y.dtype])        # a NaN y passes gy, as in torch
+    return _emit(_zero_where(drop, gy), gx)
 
 
 @_reference
 def leaky_relu_fwd(x, negative_slope, y=None):
     # x * 1 == x exactly, so one multiply by a per-element factor computes both branches.
-    r = _choose(np.greater(x, 0), 1, negative_slope, x.dtype)
-    r *= x
+    r = _choose(np.greater(x, _ZERO[x.dtype]), 1, negative_slope, x.dtype)
+    np.multiply(r, x, r)
     return _emit(r, y)
 
 
 @_reference
 def leaky_relu_bwd(gy, x, negative_slope, gx=None):
-    factor = _choose(np.greater(x, 0), 1, negative_slope, x.dtype)
+    factor = _choose(np.greater(x, _ZERO[x.dtype]), 1, negative_slope, x.dtype)
     if factor.shape == np.shape(gy):
-        return _emit(np.multiply(gy, factor, out=factor), gx)
+        return _emit(np.multiply(gy, factor, factor), gx)
     return _emit(np.multiply(gy, factor), gx)
 
 
 @_reference
 def elu_fwd(x, alpha, scale, input_scale, y=None):
-    t = x.dtype.type
-    alpha, scale, input_scale = t(alpha), t(scale), t(input_scale)
+    t = x.dtype
+    alpha, scale, input_scale = _cast(alpha, t), _cast(scale, t), _cast(input_scale, t)
     neg = np.multiply(x, input_scale)
-    np.expm1(neg, out=neg)
-    neg *= alpha * scale
+    np.expm1(neg, neg)
+    np.multiply(neg, np.multiply(alpha, scale), neg)
     r = np.multiply(x, scale)
-    np.copyto(r, neg, where=x <= 0)
+    np.copyto(r, neg, where=np.less_equal(x, _ZERO[t]))
     return _emit(r, y)
 
 
 @_reference
 def elu_bwd(gy, x, alpha, scale, input_scale, gx=None):
-    t = x.dtype.type
-    alpha, scale, input_scale = t(alpha), t(scale), t(input_scale)
+    t = x.dtype
+    alpha, scale, input_scale = _cast(alpha, t), _cast(scale, t), _cast(input_scale, t)
     e = np.multiply(x, input_scale)
-    np.exp(e, out=e)
-    r = _new(x.dtype, gy, x)
-    np.multiply(gy, input_scale, out=r)
-    r *= alpha * scale
-    r *= e
-    linear = np.less_equal(x, 0)
-    np.logical_not(linear, out=linear)              # NaN x takes the linear branch, as torch
+    np.exp(e, e)
+    r = _new(t, gy, x)
+    np.multiply(gy, input_scale, r)
+    np.multiply(r, np.multiply(alpha, scale), r)
+    np.multiply(r, e, r)
+    linear = np.less_equal(x, _ZERO[t])
+    np.logical_not(linear, linear)                  # NaN x takes the linear branch, as torch
     np.copyto(r, np.multiply(gy, scale), where=linear)
     return _emit(r, gx)
 
 
 @_reference
 def sigmoid_fwd(x, y=None):
+    t = x.dtype
     r = np.negative(x)
-    np.exp(r, out=r)
-    r += 1
-    np.divide(1, r, out=r)
+    np.exp(r, r)
+    np.add(r, _ONE[t], r)
+    np.divide(_ONE[t], r, r)
     return _emit(r, y)
 
 
 @_reference
 def sigmoid_bwd(gy, y, gx=None):
-    r = _new(y.dtype, gy, y)
-    np.subtract(1, y, out=r)
-    np.multiply(gy, r, out=r)
-    r *= y
+    if type(gy) is _ndarray and gy.shape == y.shape:     # no broadcast buffer needed
+        r = np.subtract(_ONE[y.dtype], y)
+    else:
+        r = np.subtract(_ONE[y.dtype], y, _new(y.dtype, gy, y))
+    np.multiply(gy, r, r)
+    np.multiply(r, y, r)
     return _emit(r, gx)
 
 
 @_reference
 def tanh_fwd(x, y=None):
-    return _emit(np.tanh(x), y)
+    return np.tanh(x) if y is None else np.tanh(x, y)
 
 
 @_reference
 def tanh_bwd(gy, y, gx=None):
-    r = _new(y.dtype, gy, y)
-    np.multiply(y, y, out=r)
-    np.subtract(y.dtype.type(1), r, out=r)      # 1 in the dtype: no conversion per call
-    r *= gy
+    if type(gy) is _ndarray and gy.shape == y.shape:     # no broadcast buffer needed
+        r = np.multiply(y, y)
+    else:
+        r = np.multiply(y, y, _new(y.dtype, gy, y))
+    np.subtract(_ONE[y.dtype], r, r)
+    np.multiply(r, gy, r)
     return _emit(r, gx)
 
 
-_SQRT1_2 = 0.70710678118654752440
-_INV_SQRT_2PI = 0.39894228040143267794
-_SQRT_2_PI = 0.79788456080286535588
-_KAPPA = 0.044715
+_SQRT1_2 = _PerDtype(0.70710678118654752440)
+_INV_SQRT_2PI = _PerDtype(0.39894228040143267794)
+_SQRT_2_PI = _PerDtype(0.79788456080286535588)
+_KAPPA = _PerDtype(0.044715)
+_THREE_KAPPA = _PerDtype(lambda t: t(3) * t(0.044715))     # (T)3 * (T)0.044715, in T
+_MINUS_HALF = _PerDtype(-0.5)
 
 
 @_reference
@@ -337,13 +478,11 @@ def gelu_fwd(x, y=None):
 
 
 def _gelu_fwd(x):
-    t = x.dtype.type
-    c = np.multiply(x, t(_SQRT1_2))
-    erf(c, out=c)
-    c += 1
-    r = np.multiply(x, t(0.5))
-    r *= c
-    return r
+    t = x.dtype
+    c = erf(np.multiply(x, _SQRT1_2[t]))
+    np.add(c, _ONE[t], c)
+    r = np.multiply(x, _HALF[t])
+    return np.multiply(r, c, r)
 
 
 @_reference
@@ -354,114 +493,115 @@ def gelu_bwd(gy, x, gx=None):
 
 
 def _gelu_bwd(gy, x):
-    t = x.dtype.type
-    cdf = np.multiply(x, t(_SQRT1_2))
-    erf(cdf, out=cdf)
-    cdf += 1
-    cdf *= t(0.5)
+    t = x.dtype
+    cdf = erf(np.multiply(x, _SQRT1_2[t]))
+    np.add(cdf, _ONE[t], cdf)
+    np.multiply(cdf, _HALF[t], cdf)
     pdf = np.multiply(x, x)
-    pdf *= t(-0.5)
-    np.exp(pdf, out=pdf)
-    pdf *= t(_INV_SQRT_2PI)
-    pdf *= x
-    cdf += pdf
+    np.multiply(pdf, _MINUS_HALF[t], pdf)
+    np.exp(pdf, pdf)
+    np.multiply(pdf, _INV_SQRT_2PI[t], pdf)
+    np.multiply(pdf, x, pdf)
+    np.add(cdf, pdf, cdf)
     del pdf
-    if cdf.shape == np.shape(gy) and getattr(gy, "dtype", None) == cdf.dtype:
-        return np.multiply(gy, cdf, out=cdf)
+    if type(gy) is _ndarray and gy.shape == cdf.shape and gy.dtype == t:
+        return np.multiply(gy, cdf, cdf)
     return np.multiply(gy, cdf)
 
 
 @_reference
 def gelu_tanh_fwd(x, y=None):
-    t = x.dtype.type
+    t = x.dtype
     inner = np.multiply(x, x)
-    inner *= x
-    inner *= t(_KAPPA)
-    inner += x
-    inner *= t(_SQRT_2_PI)
-    np.tanh(inner, out=inner)
-    inner += 1
-    r = np.multiply(x, t(0.5))
-    r *= inner
+    np.multiply(inner, x, inner)
+    np.multiply(inner, _KAPPA[t], inner)
+    np.add(inner, x, inner)
+    np.multiply(inner, _SQRT_2_PI[t], inner)
+    np.tanh(inner, inner)
+    np.add(inner, _ONE[t], inner)
+    r = np.multiply(x, _HALF[t])
+    np.multiply(r, inner, r)
     return _emit(r, y)
 
 
 @_reference
 def gelu_tanh_bwd(gy, x, gx=None):
-    t = x.dtype.type
+    t = x.dtype
+    one = _ONE[t]
     x_sq = np.multiply(x, x)
     th = np.multiply(x_sq, x)
-    th *= t(_KAPPA)
-    th += x
-    th *= t(_SQRT_2_PI)
-    np.tanh(th, out=th)
-    left = np.add(th, 1)
-    left *= t(0.5)
-    np.multiply(th, th, out=th)
-    np.subtract(1, th, out=th)                      # tanh' of the inner argument
-    x_sq *= t(3) * t(_KAPPA)
-    x_sq += 1
-    x_sq *= t(_SQRT_2_PI)                           # derivative of the inner argument
-    right = np.multiply(x, t(0.5))
-    right *= th
-    right *= x_sq
-    left += right
+    np.multiply(th, _KAPPA[t], th)
+    np.add(th, x, th)
+    np.multiply(th, _SQRT_2_PI[t], th)
+    np.tanh(th, th)
+    left = np.add(th, one)
+    np.multiply(left, _HALF[t], left)
+    np.multiply(th, th, th)
+    np.subtract(one, th, th)                        # tanh' of the inner argument
+    np.multiply(x_sq, _THREE_KAPPA[t], x_sq)
+    np.add(x_sq, one, x_sq)
+    np.multiply(x_sq, _SQRT_2_PI[t], x_sq)          # derivative of the inner argument
+    right = np.multiply(x, _HALF[t])
+    np.multiply(right, th, right)
+    np.multiply(right, x_sq, right)
+    np.add(left, right, left)
     return _emit(np.multiply(gy, left), gx)
 
 
 @_reference
 def silu_fwd(x, y=None):
     d = np.negative(x)
-    np.exp(d, out=d)
-    d += 1
-    np.divide(x, d, out=d)
+    np.exp(d, d)
+    np.add(d, _ONE[x.dtype], d)
+    np.divide(x, d, d)
     return _emit(d, y)
 
 
 @_reference
 def silu_bwd(gy, x, gx=None):
+    one = _ONE[x.dtype]
     s = np.negative(x)
-    np.exp(s, out=s)
-    s += 1
-    np.divide(1, s, out=s)
-    k = np.subtract(1, s)
-    k *= x
-    k += 1
+    np.exp(s, s)
+    np.add(s, one, s)
+    np.divide(one, s, s)
+    k = np.subtract(one, s)
+    np.multiply(k, x, k)
+    np.add(k, one, k)
     r = np.multiply(gy, s)
-    r *= k
+    np.multiply(r, k, r)
     return _emit(r, gx)
 
 
 @_reference
 def softplus_fwd(x, beta, threshold, y=None):
-    t = x.dtype.type
-    beta = t(beta)
+    t = x.dtype
+    beta = _cast(beta, t)
     z = np.multiply(x, beta)
-    linear = z > t(threshold)
+    linear = np.greater(z, _cast(threshold, t))
     e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    np.log1p(e, out=e)
-    np.maximum(z, 0, out=z)
-    z += e
-    z /= beta
+    np.negative(e, e)
+    np.exp(e, e)
+    np.log1p(e, e)
+    np.maximum(z, _ZERO[t], out=z)                  # positional: deprecated in NumPy 2.4
+    np.add(z, e, z)
+    np.divide(z, beta, z)
     np.copyto(z, x, where=linear)
     return _emit(z, y)
 
 
 @_reference
 def softplus_bwd(gy, x, beta, threshold, gx=None):
-    t = x.dtype.type
-    z = np.multiply(x, t(beta))
+    t = x.dtype
+    z = np.multiply(x, _cast(beta, t))
     e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    d = np.add(e, 1)
-    np.divide(e, d, out=e)                          # sigmoid(z) for z < 0
-    np.divide(1, d, out=d)                          # sigmoid(z) for z >= 0
-    np.copyto(e, d, where=z >= 0)
+    np.negative(e, e)
+    np.exp(e, e)
+    d = np.add(e, _ONE[t])
+    np.divide(e, d, e)                              # sigmoid(z) for z < 0
+    np.divide(_ONE[t], d, d)                        # sigmoid(z) for z >= 0
+    np.copyto(e, d, where=np.greater_equal(z, _ZERO[t]))
     r = np.multiply(gy, e)
-    np.copyto(r, gy, where=z > t(threshold))
+    np.copyto(r, gy, where=np.greater(z, _cast(threshold, t)))
     return _emit(r, gx)
 
 
@@ -469,19 +609,19 @@ def softplus_bwd(gy, x, beta, threshold, gx=None):
 
 @_reference
 def dropout_fwd(x, u, p, scale, mask=None, y=None):
-    t = x.dtype.type
-    keep = np.greater_equal(u, t(p))
+    t = x.dtype
+    keep = np.greater_equal(u, _cast(p, t))
     # x * 1 * scale == x * scale and x * 0 * scale == x * 0 exactly, so this equals
     # the kernel's x * (mask ? scale : 0), NaN included.
     r = np.multiply(x, keep)
-    r *= t(scale)
+    np.multiply(r, _cast(scale, t), r)
     return _emit(keep, mask), _emit(r, y)
 
 
 @_reference
 def dropout_bwd(gy, mask, scale, gx=None):
     r = np.multiply(gy, mask)
-    r *= gy.dtype.type(scale)
+    np.multiply(r, _cast(scale, gy.dtype), r)
     return _emit(r, gx)
 
 
@@ -495,18 +635,18 @@ def softmax_xent_bwd(p, target, cls, gy, scale, label_smoothing, num_classes, ig
     off = smoothing / t(num_classes)
     on = off + (t(1) - smoothing)
     r = _choose(np.equal(cls, target), on, off, p.dtype)
-    np.subtract(p, r, out=r)
-    r *= np.multiply(gy, t(scale))
-    return _emit(_pass_or_zero(np.not_equal(target, ignore_index), r), gx)
+    np.subtract(p, r, r)
+    np.multiply(r, np.multiply(gy, _cast(scale, p.dtype)), r)
+    return _emit(_zero_where(np.equal(target, ignore_index), r), gx)
 
 
 @_reference
 def mse_bwd(x, y, gy, scale, gx=None):
     t = x.dtype.type
     r = _new(x.dtype, x, y, gy)
-    np.subtract(x, y, out=r)
-    r *= t(2) * t(scale)
-    r *= gy
+    np.subtract(x, y, r)
+    np.multiply(r, np.array(t(2) * t(scale)), r)
+    np.multiply(r, gy, r)
     return _emit(r, gx)
 
 
@@ -514,15 +654,17 @@ def mse_bwd(x, y, gy, scale, gx=None):
 
 @_reference
 def clamp_bwd(gy, x, lo, hi, gx=None):
-    t = x.dtype.type
-    inside = np.greater_equal(x, _scalar(lo, t))
-    inside &= np.less_equal(x, _scalar(hi, t))
-    return _emit(_pass_or_zero(inside, gy), gx)
+    # Not fp_silent: casting a bound to T can overflow (1e10 to float16).
+    t = x.dtype
+    drop = np.greater_equal(x, _scalar(lo, t))
+    np.logical_and(drop, np.less_equal(x, _scalar(hi, t)), drop)
+    np.logical_not(drop, drop)                      # outside [lo, hi], or NaN
+    return _emit(_zero_where(drop, gy), gx)
 
 
-@_reference
+@_reference(fp_silent=True)
 def where_bwd(cond, gy, gx=None, gother=None):
-    return _emit(_pass_or_zero(cond, gy), gx), _emit(_pass_or_zero(~cond, gy), gother)
+    return _emit(_zero_where(~cond, gy), gx), _emit(_zero_where(cond, gy), gother)
 
 
 # ---------------------------------------------------------------------------------- optim

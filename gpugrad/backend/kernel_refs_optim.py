@@ -3,11 +3,18 @@
 Registered into :data:`kernel_refs.REFERENCES` like the others, and computed in the same
 order of operations as the CUDA bodies (which follow torch's single-tensor steps), so that
 float64 results equal torch's to rounding. Every pass writes into a buffer the update owns
-(``out=``, in place): one temporary per update, two with weight decay or maximize.
+(the ufunc's positional output, in place): one temporary per update, two with weight decay
+or maximize.
 
 Splitting a big parameter into cache-sized blocks does not pay on CPUs whose last-level
 cache holds a model's parameters and state (each pass then reads from cache anyway, and the
 ufunc calls per block add up), so the passes run over whole arrays.
+
+Small parameters (biases, small layers) make the cost per call count as much as the passes:
+each hyperparameter is rounded to the dtype once per update into a 0-d array (an operand a
+ufunc takes about twice as fast as a Python or NumPy scalar, which it converts on every
+call), and outputs are passed positionally, not as ``out=``. The updates do arithmetic that
+can overflow, so they run with the error state set silent, as in ``kernel_refs``.
 """
 import numpy as np
 
@@ -17,7 +24,7 @@ from .kernel_refs import _reference
 def _plus_scaled(g, a, alpha):
     """g + alpha * a in one new buffer."""
     r = np.multiply(a, alpha)
-    r += g
+    np.add(r, g, r)
     return r
 
 
@@ -25,26 +32,27 @@ def _plus_scaled(g, a, alpha):
 def sgd_update(grad, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step,
                param, momentum_buffer):
     # Hyperparameters are doubles: expressions of them are rounded to the dtype once.
-    t = param.dtype.type
+    t = param.dtype
     lr, momentum, dampening, weight_decay = float(lr), float(momentum), float(dampening), \
         float(weight_decay)
     g = np.negative(grad) if maximize else grad
     if weight_decay != 0:
-        g = _plus_scaled(g, param, t(weight_decay))
+        g = _plus_scaled(g, param, np.array(weight_decay, t))
     tmp = None
     if momentum != 0:
         buf = momentum_buffer
+        m = np.array(momentum, t)
         if first_step:
             np.copyto(buf, g)
         else:
-            buf *= t(momentum)
+            np.multiply(buf, m, buf)
             if dampening == 0:
-                buf += g        # g * (1 - 0) is g exactly: one pass fewer
+                np.add(buf, g, buf)     # g * (1 - 0) is g exactly: one pass fewer
             else:
-                tmp = np.multiply(g, t(1 - dampening))
-                buf += tmp
-        g = _plus_scaled(g, buf, t(momentum)) if nesterov else buf
-    param += np.multiply(g, t(-lr), out=tmp)
+                tmp = np.multiply(g, np.array(1 - dampening, t))
+                np.add(buf, tmp, buf)
+        g = _plus_scaled(g, buf, m) if nesterov else buf
+    np.add(param, np.multiply(g, np.array(-lr, t), tmp), param)
     return param, momentum_buffer
 
 
@@ -53,35 +61,35 @@ def adam_update(grad, lr, beta1, beta2, eps, weight_decay, bias_correction1,
                 bias_correction2_sqrt, decoupled, amsgrad, maximize,
                 param, exp_avg, exp_avg_sq, max_exp_avg_sq):
     # Hyperparameters are doubles: expressions of them are rounded to the dtype once.
-    t = param.dtype.type
+    t = param.dtype
     lr, beta1, beta2, weight_decay = float(lr), float(beta1), float(beta2), float(weight_decay)
     g = np.negative(grad) if maximize else grad
     if weight_decay != 0:
         if decoupled:
-            param *= t(1 - lr * weight_decay)
+            np.multiply(param, np.array(1 - lr * weight_decay, t), param)
         else:
-            g = _plus_scaled(g, param, t(weight_decay))
+            g = _plus_scaled(g, param, np.array(weight_decay, t))
     tmp = np.subtract(g, exp_avg)
-    w = t(1 - beta1)
+    w = np.array(1 - beta1, t)
     if abs(w) < 0.5:            # torch's lerp picks its formula by the weight
-        tmp *= w
-        exp_avg += tmp
+        np.multiply(tmp, w, tmp)
+        np.add(exp_avg, tmp, exp_avg)
     else:
-        tmp *= t(1) - w
-        np.subtract(g, tmp, out=exp_avg)
-    exp_avg_sq *= t(beta2)
-    np.multiply(g, t(1 - beta2), out=tmp)
-    tmp *= g
-    exp_avg_sq += tmp
+        np.multiply(tmp, np.array(t.type(1) - w), tmp)       # 1 - w, rounded in T
+        np.subtract(g, tmp, exp_avg)
+    np.multiply(exp_avg_sq, np.array(beta2, t), exp_avg_sq)
+    np.multiply(g, np.array(1 - beta2, t), tmp)
+    np.multiply(tmp, g, tmp)
+    np.add(exp_avg_sq, tmp, exp_avg_sq)
     v = exp_avg_sq
     if amsgrad:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)   # NaN wins, as torch
         v = max_exp_avg_sq
-    np.sqrt(v, out=tmp)
-    tmp /= t(bias_correction2_sqrt)
-    tmp += t(eps)
+    np.sqrt(v, tmp)
+    np.divide(tmp, np.array(bias_correction2_sqrt, t), tmp)
+    np.add(tmp, np.array(eps, t), tmp)
     step = g if g is not grad else np.empty_like(tmp)     # reuse a buffer we own
-    np.multiply(exp_avg, t(-(lr / bias_correction1)), out=step)
-    step /= tmp
-    param += step
+    np.multiply(exp_avg, np.array(-(lr / bias_correction1), t), step)
+    np.divide(step, tmp, step)
+    np.add(param, step, param)
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
