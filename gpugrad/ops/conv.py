@@ -21,6 +21,8 @@ Example::
 import itertools
 from collections import namedtuple
 
+import numpy as np
+
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -134,16 +136,179 @@ def _col2im_channels_last(cols, x_shape, ksize, geo, out_size):
     return xp.ascontiguousarray(acc).reshape(x_shape)
 
 
+# ------------------------------------------------------------------ stride 1 on the CPU
+# A stride-1 convolution on NumPy lays its columns out "wide": each output row as long as a
+# padded input row. Then the window at each kernel offset is one run of a flat padded plane,
+# so im2col copies N*C*prod(K) long runs instead of one short run per output row (several
+# times cheaper on small feature maps). The columns past the output's size in an inner dim
+# ("junk") hold whatever the run reads across a row's end: a result drops them, and a
+# contraction over them meets them only with zeros, and only where those values are finite.
+# The batch goes through in chunks whose columns stay in cache.
+_CHUNK_BYTES = 1 << 21
+
+
+def _wide_ok(xp, geo):
+    """Whether the wide layout serves: NumPy, and stride 1 in every dim."""
+    return xp is np and all(s == 1 for s in geo.stride)
+
+
+def _has_junk(spatial, geo, out_size):
+    """Whether wide columns of an input of this size have junk (inner dims only)."""
+    return any(s + a + b != o for s, a, b, o in
+               zip(spatial[1:], geo.pad_lo[1:], geo.pad_hi[1:], out_size[1:]))
+
+
+# Where each wide path pays, measured on OpenBLAS (2 cores) against the general one:
+# - forward: dropping the junk copies N*O*out[0] short rows, where im2col saved
+#   N*C*prod(K)*out[0] of them;
+# - input gradient (as a convolution of the output gradient): its columns grow with O,
+#   the col2im it replaces with C;
+# - weight gradient: a GEMM per sample runs on one core, the general path's single GEMM
+#   on all of them, which wins once the weight is large.
+def _wide_forward_pays(x, w, geo, out_size):
+    # Without junk (1-d, or rows exactly as wide as the padded input's) the general
+    # columns are as long runs already.
+    rows = w.shape[1] * _prod(w.shape[2:])
+    return rows > 3 * (w.shape[0] // geo.groups) and _has_junk(x.shape[2:], geo, out_size)
+
+
+def _wide_transpose_pays(y, w, geo):
+    return w.shape[0] <= 4 * w.shape[1] * geo.groups
+
+
+def _wide_weight_pays(x, y, geo, ksize):
+    # float16 too would round each sample's product before the sum over the batch.
+    g = geo.groups
+    return (x.dtype.itemsize >= 4
+            and (y.shape[1] // g) * (x.shape[1] // g) * _prod(ksize) <= 2048)
+
+
+class _Wide:
+    """``x`` zero-padded into one flat buffer, and its wide columns by sample ranges.
+
+    ``sp``: the padded spatial size; ``length``: the wide length of an output, L =
+    out_size[0] * prod(sp[1:]) (out_size may stop short of the last window that fits: the
+    adjoint of output_padding).
+    """
+
+    def __init__(self, x, ksize, dilation, pad_lo, pad_hi, out_size):
+        n, c = x.shape[:2]
+        spatial = x.shape[2:]
+        self.sp = sp = tuple(s + a + b for s, a, b in zip(spatial, pad_lo, pad_hi))
+        pitch = tuple(_prod(sp[i + 1:]) for i in range(len(sp)))
+        self.plane = plane = _prod(sp)
+        # The last window of the last plane reads this far past its end (junk columns only).
+        slack = sum((k - 1) * dl * st for k, dl, st in zip(ksize[1:], dilation[1:], pitch[1:]))
+        self.buf = np.zeros(n * c * plane + slack, dtype=x.dtype)
+        self.buf[:n * c * plane].reshape((n, c) + sp)[
+            (Ellipsis,) + tuple(slice(a, a + s) for a, s in zip(pad_lo, spatial))] = x
+        self.length = out_size[0] * pitch[0]
+        self.c, self.ksize, self.out_size = c, tuple(ksize), tuple(out_size)
+        item = self.buf.itemsize
+        self._strides = ((c * plane * item, plane * item)
+                         + tuple(dl * st * item for dl, st in zip(dilation, pitch)) + (item,))
+        self.junk = tuple(sp[1:]) != self.out_size[1:]
+
+    def chunks(self, n, rows):
+        """Sample ranges whose columns (``rows`` of them per sample) fit the budget."""
+        per = max(1, rows * self.length * self.buf.itemsize)
+        step = max(1, min(n, _CHUNK_BYTES // per))
+        return [(i, min(n, i + step)) for i in range(0, n, step)]
+
+    def cols(self, start, stop, groups):
+        """The columns of samples [start, stop) as (n, G, Cg*prod(K), L)."""
+        win = np.lib.stride_tricks.as_strided(
+            self.buf[start * self.c * self.plane:],
+            shape=(stop - start, self.c) + self.ksize + (self.length,), strides=self._strides)
+        return np.ascontiguousarray(win).reshape(
+            stop - start, groups, (self.c // groups) * _prod(self.ksize), self.length)
+
+    def unwide(self, a):
+        """A wide (..., L) result as its (..., *out_size) view (junk columns left out)."""
+        a = a.reshape(a.shape[:-1] + (self.out_size[0],) + self.sp[1:])
+        return a[(Ellipsis,) + tuple(slice(0, o) for o in self.out_size[1:])]
+
+
+def _conv_forward_wide(x, w, b, geo, out_size):
+    """:func:`_conv_forward` for stride 1: a batched GEMM per sample on wide columns."""
+    n, o = x.shape[0], w.shape[0]
+    g = geo.groups
+    wide = _Wide(x, w.shape[2:], geo.dilation, geo.pad_lo, geo.pad_hi, out_size)
+    wm = w.reshape(g, o // g, -1)
+    y = np.empty((n, o) + tuple(out_size), dtype=x.dtype)
+    for start, stop in wide.chunks(n, wm.shape[2] * g):
+        cols = wide.cols(start, stop, g)
+        if wide.junk:
+            part = np.matmul(wm, cols).reshape(stop - start, o, -1)
+            np.copyto(y[start:stop], wide.unwide(part))
+        else:
+            np.matmul(wm, cols, out=y[start:stop].reshape(cols.shape[:2] + (o // g, -1)))
+    if b is not None:
+        y += b.reshape((1, o) + (1,) * len(out_size))
+    return y
+
+
+def _conv_transpose_forward_wide(y, w, b, geo, x_spatial):
+    """:func:`_conv_transpose_forward` for stride 1, as the convolution of ``y`` padded by
+    ``dilation * (k - 1) - padding`` with the flipped, transposed weight; None where that
+    padding would be negative, or where the weight is not finite (its products with the
+    zero padding would be NaN where col2im adds nothing)."""
+    ksize = w.shape[2:]
+    lo = tuple((k - 1) * dl - p for k, dl, p in zip(ksize, geo.dilation, geo.pad_lo))
+    hi = tuple(xs + (k - 1) * dl - a - ys for xs, k, dl, a, ys in
+               zip(x_spatial, ksize, geo.dilation, lo, y.shape[2:]))
+    if any(p < 0 for p in lo + hi) or not np.isfinite(w).all():
+        return None
+    g = geo.groups
+    o, cg = w.shape[:2]
+    flip = (Ellipsis,) + (slice(None, None, -1),) * len(ksize)
+    # (G, O/G, Cg, *K) -> (G, Cg, O/G, *K), flipped: the weight of the adjoint convolution.
+    wt = w.reshape((g, o // g, cg) + tuple(ksize)).swapaxes(1, 2)[flip]
+    wt = np.ascontiguousarray(wt).reshape((g * cg, o // g) + tuple(ksize))
+    return _conv_forward_wide(y, wt, b, Geometry((1,) * len(ksize), lo, hi, geo.dilation, g),
+                              tuple(x_spatial))
+
+
+def _conv_weight_wide(x, y, geo, ksize):
+    """The weight gradient for stride 1 as (G, O/G, Cg*prod(K)): per sample, ``y`` widened
+    with zeros in its junk columns times the wide columns of ``x`` (finite, so that the
+    junk meets only exact zeros)."""
+    n, c = x.shape[:2]
+    o = y.shape[1]
+    g = geo.groups
+    wide = _Wide(x, ksize, geo.dilation, geo.pad_lo, geo.pad_hi, y.shape[2:])
+    rows = (c // g) * _prod(ksize)
+    chunks = wide.chunks(n, rows * g)
+    step = chunks[0][1] if chunks else 0
+    yw = np.zeros((step, o, y.shape[2]) + wide.sp[1:], dtype=y.dtype) if wide.junk else None
+    gw = np.zeros((g, o // g, rows), dtype=y.dtype) if n == 0 else None
+    for start, stop in chunks:
+        if yw is None:
+            part = y[start:stop]
+        else:
+            part = yw[:stop - start]
+            np.copyto(wide.unwide(part.reshape(stop - start, o, -1)), y[start:stop])
+        prods = np.matmul(part.reshape(stop - start, g, o // g, -1),
+                          wide.cols(start, stop, g).swapaxes(2, 3))
+        if gw is None:
+            gw = prods.sum(axis=0)
+        else:
+            gw += prods.sum(axis=0)
+    return gw
+
+
 def _grouped_rows(y, groups):
     """(N, O, *So) as (G, O/G, N*prod(So)): the GEMM layout of an output-shaped array."""
     xp = get_array_module(y)
     n, o = y.shape[:2]
-    rows = xp.ascontiguousarray(y.reshape(n, o, -1).swapaxes(0, 1))
+    rows = xp.ascontiguousarray(y.reshape(n, o, _prod(y.shape[2:])).swapaxes(0, 1))
     return rows.reshape(groups, o // groups, -1)
 
 
 def _conv_forward(x, w, b, geo, out_size):
     xp = get_array_module(x, w)
+    if _wide_ok(xp, geo) and _wide_forward_pays(x, w, geo, out_size):
+        return _conv_forward_wide(x, w, b, geo, out_size)
     n, o = x.shape[0], w.shape[0]
     g = geo.groups
     cols = _im2col(x, w.shape[2:], geo, out_size, per_sample=True)
@@ -156,6 +321,10 @@ def _conv_forward(x, w, b, geo, out_size):
 
 def _conv_transpose_forward(y, w, b, geo, x_spatial):
     xp = get_array_module(y, w)
+    if _wide_ok(xp, geo) and _wide_transpose_pays(y, w, geo):
+        x = _conv_transpose_forward_wide(y, w, b, geo, x_spatial)
+        if x is not None:
+            return x
     n, o = y.shape[:2]
     g = geo.groups
     c = w.shape[1] * g
@@ -222,6 +391,10 @@ class ConvolutionWeight(Function):
         ctx.geo, ctx.x_size, ctx.y_size = geo, x.shape[2:], y.shape[2:]
         xp = get_array_module(x, y)
         g = geo.groups
+        if (_wide_ok(xp, geo) and _wide_weight_pays(x, y, geo, ksize)
+                and bool(np.isfinite(x).all())):
+            gw = _conv_weight_wide(x, y, geo, tuple(ksize))
+            return gw.reshape((y.shape[1], x.shape[1] // g) + tuple(ksize))
         cols = _im2col(x, tuple(ksize), geo, y.shape[2:])
         # As (cols @ rows^T)^T: OpenBLAS is up to 10x slower on rows @ cols^T's layout.
         gw = xp.matmul(cols, _grouped_rows(y, g).swapaxes(1, 2)).swapaxes(1, 2)

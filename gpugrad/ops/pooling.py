@@ -66,6 +66,21 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _outer_sum(xp, vectors):
+    """sum_i vectors[i] broadcast along dim i: an array of their lengths' shape."""
+    total = 0
+    for i, v in enumerate(vectors):
+        total = total + v.reshape((-1,) + (1,) * (len(vectors) - 1 - i))
+    return total
+
+
 _TIE_ORDER = {}
 
 
@@ -96,18 +111,26 @@ class MaxPool(Function):
         spatial = x.shape[2:]
         xpd = _padded(xp, x, win, _lowest(x.dtype))
         # Flat offsets into one channel's (unpadded) plane, per spatial dim.
-        plane = [int(np.prod(spatial[i + 1:], dtype=np.int64)) for i in range(len(spatial))]
-        # NaN must win every comparison (PyTorch propagates it); on the CPU that costs two
-        # more passes per kernel offset, so pay them only when the input has a NaN.
-        nan_aware = x.dtype.kind == "f" and (xp is not np or bool(np.isnan(x).any()))
+        plane = [_size(spatial[i + 1:]) for i in range(len(spatial))]
+        is_float = x.dtype.kind == "f"
         offsets = list(_offsets(win))
         views = [xpd[_slices(off, win)] for off in offsets]
         # The maximum first, by one ufunc per offset (NaN propagates). On a tie (-0.0 and
         # 0.0) the earlier value must stay, so the running maximum goes where NumPy's
         # maximum returns it; where that is not known, compare and copy.
-        best = views[0].copy()
         order = _tie_order(x.dtype) if xp is np else None
-        for v in views[1:]:
+        # NaN must win every comparison (PyTorch propagates it). Comparing and copying needs
+        # to know beforehand whether the input has one (it costs two more passes per
+        # offset); NumPy's maximum carries any NaN of a window into its maximum, so there
+        # the (smaller) result tells afterwards.
+        nan_aware = is_float and order is None and (xp is not np or bool(np.isnan(x).any()))
+        if len(views) == 1 or order is None:
+            best, rest = views[0].copy(), views[1:]
+        else:
+            # The first step allocates the result (saving a copy of the first view).
+            pair = (views[1], views[0]) if order == "second" else (views[0], views[1])
+            best, rest = np.maximum(*pair), views[2:]
+        for v in rest:
             if order == "second":
                 np.maximum(v, best, out=best)
             elif order == "first":
@@ -117,32 +140,47 @@ class MaxPool(Function):
                 if nan_aware:
                     better |= xp.isnan(v)
                 xp.copyto(best, v, where=better)
-        # Then where it is, as a small window-local number: the first offset equal to it
-        # (found from the last offset back), or where it is NaN the last NaN (PyTorch's
-        # ``val > max || isnan(val)`` lets every NaN take over).
+        if is_float and order is not None:
+            nan_aware = bool(np.isnan(best).any())
+        # Then where it is, as a small window-local number: the first offset equal to it,
+        # or where it is NaN the last NaN (PyTorch's ``val > max || isnan(val)`` lets every
+        # NaN take over).
         n = len(views)
-        local = xp.full(best.shape, n - 1, dtype=np.int8 if n < 128 else np.int32)
-        for k in range(n - 2, -1, -1):
-            xp.copyto(local, k, where=views[k] == best)
+        small = np.int8 if n < 128 else np.int32
+        if xp is np:
+            # With u_k = (views[k] != best) as 0/1, the first k equal to it is
+            # u_0 * (1 + u_1 * (1 + ... * (1 + u_{n-2}))): a few passes over small
+            # integers, several times cheaper than a masked copy per offset.
+            if n == 1:
+                local = np.zeros(best.shape, dtype=small)
+            else:
+                local = np.not_equal(views[n - 2], best)
+                local = local.view(small) if small == np.int8 else local.astype(small)
+                unequal = np.empty(best.shape, dtype=bool)
+                for k in range(n - 3, -1, -1):
+                    np.not_equal(views[k], best, out=unequal)
+                    local += 1
+                    np.multiply(local, unequal, out=local)
+        else:
+            local = xp.full(best.shape, n - 1, dtype=small)
+            for k in range(n - 2, -1, -1):
+                xp.copyto(local, k, where=views[k] == best)
         if nan_aware:
             for k in range(n):
                 xp.copyto(local, k, where=xp.isnan(views[k]))
         deltas = [sum(k * dl * st for k, dl, st in zip(off, win.dilation, plane))
                   for off in offsets]
         arg = xp.asarray(deltas, dtype=np.int64).take(local)
-        # Add where each window starts, so the indices address the unpadded input.
-        first = 0
-        for i, (o, s, p, dl, st) in enumerate(zip(win.out, win.stride, win.padding,
-                                                  win.dilation, plane)):
-            shape = (o,) + (1,) * (len(spatial) - 1 - i)
-            start = xp.arange(o, dtype=np.int64) * s - p
-            arg += (start * st).reshape(shape)
-            # The first element of each window inside the input (padding is skipped).
-            skip = ((-start).clip(0) + dl - 1) // dl
-            first = first + ((start + skip * dl) * st).reshape(shape)
-        if xpd is not x and x.dtype.kind == "f":
+        # Add where each window starts, so the indices address the unpadded input: one add
+        # of the (small) sum over dims.
+        start = [xp.arange(o, dtype=np.int64) * s - p
+                 for o, s, p in zip(win.out, win.stride, win.padding)]
+        arg += _outer_sum(xp, [a * st for a, st in zip(start, plane)])
+        if xpd is not x and is_float:
             # A window whose maximum is -inf may have picked a padding cell: PyTorch reports
-            # its first real element instead.
+            # its first real element instead (padding is skipped).
+            first = _outer_sum(xp, [(a + ((-a).clip(0) + dl - 1) // dl * dl) * st
+                                    for a, dl, st in zip(start, win.dilation, plane)])
             arg = xp.where(best == -np.inf, first, arg)
         ctx.in_shape = x.shape
         ctx.overlap = any(s < (k - 1) * dl + 1 for s, k, dl in
