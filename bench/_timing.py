@@ -144,7 +144,10 @@ def guarded(take, *, retries=3, max_wait=20.0, max_load=MAX_LOAD, log=print):
 
 # ------------------------------------------------------------------------- environment
 def set_threads(n):
-    """The same intra-op thread count for NumPy's BLAS and PyTorch (like with like)."""
+    """The same intra-op thread count for NumPy's BLAS, gpugrad's CPU kernels and PyTorch
+    (like with like)."""
+    import gpugrad
+    gpugrad.set_num_threads(n)
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(n)
@@ -181,6 +184,8 @@ def environment():
             for i in threadpool_info()]
     except ImportError:
         env["threadpools"] = "threadpoolctl not installed"
+    import gpugrad
+    env["gpugrad_threads"] = gpugrad.get_num_threads()
     try:
         import torch
         env["torch"] = torch.__version__

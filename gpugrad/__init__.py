@@ -15,6 +15,7 @@ from .dtypes import (dtype, float16, float32, float64, bfloat16, int8, int16, in
                      get_default_dtype, set_default_dtype, promote_types)
 from .backend import (Device as device, get_default_device, set_default_device)  # noqa: F401
 from .backend import cuda  # noqa: F401
+from .backend.cpu_threads import get_num_threads, set_num_threads  # noqa: F401
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from . import autograd  # noqa: F401

@@ -8,7 +8,9 @@ or maximize.
 
 Splitting a big parameter into cache-sized blocks does not pay on CPUs whose last-level
 cache holds a model's parameters and state (each pass then reads from cache anyway, and the
-ufunc calls per block add up), so the passes run over whole arrays.
+ufunc calls per block add up), so the passes run over whole arrays; a big parameter is
+split into one contiguous slice per thread instead (:mod:`cpu_threads`), as PyTorch splits
+its elementwise ops over its intra-op threads.
 
 Small parameters (biases, small layers) make the cost per call count as much as the passes:
 each hyperparameter is rounded to the dtype once per update into a 0-d array (an operand a
@@ -18,7 +20,8 @@ can overflow, so they run with the error state set silent, as in ``kernel_refs``
 """
 import numpy as np
 
-from .kernel_refs import _reference
+from .cpu_threads import split_elementwise
+from .kernel_refs import REFERENCES, _reference
 
 
 def _plus_scaled(g, a, alpha):
@@ -93,3 +96,10 @@ def adam_update(grad, lr, beta1, beta2, eps, weight_decay, bias_correction1,
     np.divide(step, tmp, step)
     np.add(param, step, param)
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
+
+
+# Big parameters are updated in slices on several threads (see cpu_threads): the arrays are
+# the gradient, the parameter and its state, each read and written element by element.
+REFERENCES["sgd_update"] = split_elementwise(REFERENCES["sgd_update"], (0, 8, 9), (8, 9))
+REFERENCES["adam_update"] = split_elementwise(REFERENCES["adam_update"], (0, 11, 12, 13, 14),
+                                              (11, 12, 13, 14))
