@@ -236,10 +236,11 @@ def test_reference_equals_torch(name, dtype):
             continue
         want = _torch_result(name, args)
         if name == "gelu_fwd" and dtype == "float32":
-            # torch's vectorised float32 erf gives NaN at +-inf; ours gives erf's limits.
+            # On some CPUs torch's vectorised float32 erf gives NaN at +-inf; ours gives
+            # erf's limits (as torch's scalar path does), so only those NaNs are excused.
             x = args[0]
-            assert np.isnan(want[0][np.isinf(x)]).all()
-            want = (np.where(np.isinf(x), got, want[0]),)
+            torch_nan_at_inf = np.isinf(x) & np.isnan(want[0])
+            want = (np.where(torch_nan_at_inf, got, want[0]),)
         _close(got, want, dtype, label)
 
 

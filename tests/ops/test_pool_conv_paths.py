@@ -215,13 +215,21 @@ def test_wide_conv_matches_torch_and_general_path(name, dtype, torch, spy, monke
         assert spy["forward"] + spy["transpose"] > 0
     assert spy["weight"] > 0
     theirs = _conv_run(torch, name, arrays)
-    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
     for o, t in zip(ours, theirs):
         assert o.dtype == np.dtype(dtype) and o.shape == t.shape
-        np.testing.assert_allclose(o, t, **tol)
+        np.testing.assert_allclose(o, t, **_sum_tolerance(t))
     _general(monkeypatch)
     for o, r in zip(ours, _conv_run(gg, name, arrays)):
-        np.testing.assert_allclose(o, r, **tol)
+        np.testing.assert_allclose(o, r, **_sum_tolerance(r))
+
+
+def _sum_tolerance(reference):
+    """Each conv output is a sum of hundreds of products: its rounding error scales with the
+    largest magnitude in the result, and the summation order differs between BLAS builds."""
+    scale = max(1.0, float(np.abs(reference).max()))
+    if reference.dtype == np.float32:
+        return dict(rtol=1e-4, atol=4e-6 * scale)
+    return dict(rtol=1e-10, atol=1e-12 * scale)
 
 
 def test_wide_conv_takes_each_path_on_the_cnn_shapes(spy):
