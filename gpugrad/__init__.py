@@ -20,7 +20,11 @@ from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from . import autograd  # noqa: F401
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401
-                     set_rng_state)
+                     set_rng_state, default_generator)
+from . import random as _random
+# gg.cuda is the backend's module, below the generators: their cuda seeding is attached here.
+cuda.manual_seed = _random.cuda_manual_seed
+cuda.manual_seed_all = _random.cuda_manual_seed_all
 from .ops import *  # noqa: F401,F403
 from . import ops as _ops
 

@@ -2,12 +2,16 @@
 
 CPU draws come from NumPy's PCG64, cuda draws from CuPy's generator. ``get_rng_state`` /
 ``set_rng_state`` capture and replay a generator, which checkpointing uses so that
-recomputed dropout masks equal the first ones.
+recomputed dropout masks equal the first ones; ``fork_rng`` puts the generators back as they
+were after a block.
 """
+import contextlib
+
 import numpy as np
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
-           "set_rng_state", "default_generator"]
+           "set_rng_state", "default_generator", "fork_rng", "cuda_manual_seed",
+           "cuda_manual_seed_all"]
 
 
 class Generator:
@@ -129,3 +133,95 @@ def get_rng_state():
 
 def set_rng_state(state):
     default_generator.set_state(state)
+
+
+def cuda_manual_seed(seed):
+    """Seed the current cuda device's default generator, as ``torch.cuda.manual_seed``
+    (``gg.cuda.manual_seed``); without a GPU it does nothing, as in PyTorch.
+
+    Example::
+
+        >>> gg.cuda.manual_seed(0)      # safe on a machine without a GPU
+    """
+    from .backend import cuda
+    if cuda.is_available():
+        _seed_cuda([cuda.current_device()], seed)
+
+
+def cuda_manual_seed_all(seed):
+    """Seed every cuda device's default generator, as ``torch.cuda.manual_seed_all``
+    (``gg.cuda.manual_seed_all``); without a GPU it does nothing.
+
+    Example::
+
+        >>> gg.cuda.manual_seed_all(0)
+    """
+    from .backend import cuda
+    if cuda.is_available():
+        _seed_cuda(range(cuda.device_count()), seed)
+
+
+def _seed_cuda(indices, seed):
+    seed = int(seed)
+    for index in indices:
+        gen = _cuda_generators.get(index)
+        if gen is None:
+            gen = _cuda_generators[index] = Generator(f"cuda:{index}")
+        gen.manual_seed(seed)
+
+
+# CuPy's generator state cannot be captured; a block that must leave a cuda generator as it
+# found it draws from a stand-in (a "fork") instead, and the original is put back after.
+def _install_cuda_forks(seeds):
+    """Replace the cuda default generators of ``seeds`` ({device index: seed}) by fresh ones
+    seeded so; returns what :func:`_restore_cuda_forks` puts back."""
+    saved = {}
+    for index, fork_seed in seeds.items():
+        saved[index] = _cuda_generators.get(index)
+        _cuda_generators[index] = Generator(f"cuda:{index}").manual_seed(fork_seed)
+    return saved
+
+
+def _restore_cuda_forks(saved):
+    for index, gen in saved.items():
+        if gen is None:
+            _cuda_generators.pop(index, None)
+        else:
+            _cuda_generators[index] = gen
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, device_type="cuda"):
+    """Run a block, then put the default generators back as they were, as
+    ``torch.random.fork_rng``: the cpu one, and the cuda ones of ``devices`` (default: every
+    cuda device used so far). Inside the block, cpu draws continue the cpu stream; cuda draws
+    come from forks seeded from the cpu state (CuPy's state cannot be saved), so they are
+    reproducible under ``gg.manual_seed`` but differ from those of the same code outside
+    ``fork_rng``.
+
+    Example::
+
+        >>> gg.manual_seed(0)
+        >>> with gg.random.fork_rng():
+        ...     noise = gg.rand(3)
+        >>> bool((gg.rand(3) == noise).all())     # the block's draws did not advance the stream
+        True
+    """
+    if not enabled:
+        yield
+        return
+    from .backend import device as _device
+    if devices is None:
+        indices = list(_cuda_generators)
+    else:
+        indices = [d if isinstance(d, int) else (_device(d).index or 0) for d in devices]
+    cpu = get_rng_state()
+    seeds = {i: int(default_generator._draw("randint", (1,), np.int64, 0, 2 ** 62)[0])
+             for i in indices}
+    set_rng_state(cpu)       # the seeds' draws must not shift the block's cpu stream
+    forks = _install_cuda_forks(seeds)
+    try:
+        yield
+    finally:
+        set_rng_state(cpu)
+        _restore_cuda_forks(forks)

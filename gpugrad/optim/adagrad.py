@@ -5,7 +5,8 @@ Example::
     >>> opt = gg.optim.Adagrad(model.parameters(), lr=1e-2, lr_decay=1e-4)
 """
 from ._arrays import effective_grad, xp_of
-from .optimizer import Optimizer, _check_nonnegative, _new_step_tensor, _step_value
+from .optimizer import (Optimizer, _check_fused, _check_nonnegative, _new_step_tensor,
+                        _step_value)
 
 __all__ = ["Adagrad"]
 
@@ -41,6 +42,7 @@ class Adagrad(Optimizer):
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
+        _check_fused(fused, foreach)
 
     def add_param_group(self, param_group):
         group = super().add_param_group(param_group)

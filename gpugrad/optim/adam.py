@@ -6,7 +6,8 @@ Example::
     >>> loss.backward(); opt.step(); opt.zero_grad()
 """
 from ..backend.kernels import launch
-from .optimizer import Optimizer, _check_nonnegative, _new_step_tensor, _step_value
+from .optimizer import (Optimizer, _check_fused, _check_nonnegative, _new_step_tensor,
+                        _step_value)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -46,6 +47,7 @@ class Adam(Optimizer):
                     "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        _check_fused(fused, foreach)
 
     def step(self, closure=None):
         """One Adam step on every parameter that has a gradient; returns closure's loss."""

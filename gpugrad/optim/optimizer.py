@@ -14,17 +14,21 @@ its state in place, and a ``step`` that calls :meth:`Optimizer._run_step`. The b
 checks every gradient before any update, so a step that raises changes nothing.
 """
 import copy
+import functools
 import itertools
-from collections import defaultdict
+import warnings
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.graph import add_hook
 from ..tensor import Tensor, _make
 from ..ops.inplace import _writable
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 
 class _RequiredParameter:
@@ -36,6 +40,9 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
+_DUPLICATE_WARNING = ("optimizer contains a parameter group with duplicate parameters; in "
+                      "future, this will cause an error; see "
+                      "github.com/pytorch/pytorch/issues/40967 for more information")
 _SET_ERROR = ("optimizer parameters need to be organized in ordered collections, but the "
               "ordering of tensors in sets will change between runs. Please use a list instead.")
 
@@ -56,13 +63,21 @@ class Optimizer:
     # State entries shaped like their parameter; loading checks their shapes.
     _per_element_state = ()
 
+    def __init_subclass__(cls, **kwargs):
+        # Every step, a user's optimizer's too, runs the step hooks (PyTorch patches step
+        # the same way, when the first instance is made).
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_runs_step_hooks", False):
+            cls.step = _with_step_hooks(step)
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got " + _typename(params))
-        if isinstance(params, (set, frozenset)):
-            raise TypeError(_SET_ERROR)
+        # A set of parameters is taken in its iteration order (as PyTorch does here; a set
+        # inside a group's dict is refused, below).
         self.state = defaultdict(dict)
         self.param_groups = []
         param_groups = list(params)
@@ -71,11 +86,14 @@ class Optimizer:
         if not isinstance(param_groups[0], dict):
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
-            self.add_param_group(dict(param_group))
+            self.add_param_group(param_group)
 
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group):
         """Add a group of parameters with its own hyperparameters (unset ones take defaults).
+
+        As in PyTorch, the dict given becomes the group (filled in with the defaults), so
+        changing it later changes the group; it is changed only once every check has passed.
 
         Example::
 
@@ -117,8 +135,8 @@ class Optimizer:
             group.setdefault(name, default)
         ids = [id(p) for p in tensors]
         if len(ids) != len(set(ids)):
-            # PyTorch warns and steps such a parameter twice; nothing good comes of that.
-            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+            # As PyTorch: a warning, and such a parameter is stepped once per appearance.
+            warnings.warn(_DUPLICATE_WARNING, UserWarning, stacklevel=3)
         existing = set()
         for other in self.param_groups:
             existing.update(id(p) for p in other["params"])
@@ -128,8 +146,10 @@ class Optimizer:
                                  f"cannot add param group {which} to the optimizer")
         if existing.intersection(ids):
             raise ValueError("some parameters appear in more than one parameter group")
-        self.param_groups.append(group)
-        return group
+        # Same keys first, in the same order: the caller's dict ends up equal to group.
+        param_group.update(group)
+        self.param_groups.append(param_group)
+        return param_group
 
     # ------------------------------------------------------------------ gradients
     def zero_grad(self, set_to_none=True):
@@ -206,6 +226,54 @@ class Optimizer:
     def _update(self, group, param, grad):
         raise NotImplementedError
 
+    # ------------------------------------------------------------------ hooks
+    def _hooks(self, name):
+        """The ordered dict of hooks of one kind; made on first use (a pickled or deep-copied
+        optimizer has none, as in PyTorch)."""
+        hooks = self.__dict__.get(name)
+        if hooks is None:
+            hooks = self.__dict__[name] = OrderedDict()
+        return hooks
+
+    def _register(self, name, hook, prepend=False):
+        hooks = self._hooks(name)
+        handle = add_hook(hooks, hook)
+        if prepend:
+            hooks.move_to_end(handle._key, last=False)
+        return handle
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` takes the hook out.
+
+        Example::
+
+            >>> handle = opt.register_step_pre_hook(lambda opt, args, kwargs: print("step"))
+        """
+        return self._register("_step_pre_hooks", hook)
+
+    def register_step_post_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return self._register("_step_post_hooks", hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer)`` before :meth:`state_dict` builds the dict."""
+        return self._register("_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer, state_dict)`` on the dict :meth:`state_dict` built; a
+        non-None result replaces it."""
+        return self._register("_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer, state_dict)`` (a shallow copy of the one given) before
+        :meth:`load_state_dict` loads it; a non-None result is loaded instead."""
+        return self._register("_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer)`` once :meth:`load_state_dict` has loaded a state."""
+        return self._register("_load_state_dict_post_hooks", hook, prepend)
+
     # ------------------------------------------------------------------ state dicts
     def state_dict(self):
         """The optimizer's state as ``{'state': {index: {...}}, 'param_groups': [...]}``.
@@ -219,6 +287,8 @@ class Optimizer:
             >>> sd["param_groups"][0]["params"]
             [0, 1]
         """
+        for hook in self._hooks("_state_dict_pre_hooks").values():
+            hook(self)
         index = {}
         groups = []
         for group in self.param_groups:
@@ -229,7 +299,12 @@ class Optimizer:
             groups.append(packed)
         state = {(index[id(k)] if isinstance(k, Tensor) else k): v
                  for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for hook in self._hooks("_state_dict_post_hooks").values():
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Load a state from :meth:`state_dict` (possibly through ``gg.save``/``gg.load``).
@@ -238,6 +313,13 @@ class Optimizer:
         to each parameter's device (and floating dtype). Everything is checked before
         anything changes, so a bad state dict leaves the optimizer as it was.
         """
+        pre_hooks = self._hooks("_load_state_dict_pre_hooks")
+        if pre_hooks:
+            state_dict = state_dict.copy()
+            for hook in pre_hooks.values():
+                result = hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
         if not isinstance(state_dict, dict) or "state" not in state_dict or \
                 "param_groups" not in state_dict:
             raise ValueError("optimizer state dict must be a dict with 'state' and "
@@ -270,6 +352,8 @@ class Optimizer:
             new_groups.append(new)
         self.state = state
         self.param_groups = new_groups
+        for hook in self._hooks("_load_state_dict_post_hooks").values():
+            hook(self)
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _state_zeros_like(self, param, fill=0.0):
@@ -291,12 +375,68 @@ class Optimizer:
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
         for i, group in enumerate(self.param_groups):
+            if i:
+                lines.append("")        # PyTorch leaves a blank line between groups
             lines.append(f"Parameter Group {i}")
             for key in sorted(group):
                 if key != "params":
                     lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+# Step hooks of every optimizer, run before (after) each one's own.
+_global_step_pre_hooks = OrderedDict()
+_global_step_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` before the step of every optimizer; it may
+    return new ``(args, kwargs)``. Returns a handle whose ``remove()`` takes it out.
+
+    Example::
+
+        >>> handle = gg.optim.optimizer.register_optimizer_step_pre_hook(
+        ...     lambda opt, args, kwargs: print(type(opt).__name__))
+    """
+    return add_hook(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` after the step of every optimizer."""
+    return add_hook(_global_step_post_hooks, hook)
+
+
+def _with_step_hooks(step):
+    """``step`` running the global and the optimizer's step hooks around it, as PyTorch's
+    ``args`` (the optimizer first) and ``kwargs``."""
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        if self.__dict__.get("_in_step"):
+            # A subclass's step calling super().step(): the hooks already ran.
+            return step(*args, **kwargs)
+        for hook in itertools.chain(_global_step_pre_hooks.values(),
+                                    self._hooks("_step_pre_hooks").values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+                args, kwargs = result
+        self._in_step = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            self._in_step = False
+        for hook in itertools.chain(self._hooks("_step_post_hooks").values(),
+                                    _global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper._runs_step_hooks = True
+    return wrapper
 
 
 def _zeros_like_array(a):
@@ -351,8 +491,18 @@ def _cast_state(param, index, value, shaped, key=None):
 
 
 def _typename(obj):
+    """The name PyTorch's messages give a value: a tensor's type() (``gpugrad.FloatTensor``),
+    else the qualified name of its class."""
+    if isinstance(obj, Tensor):
+        return obj.type()
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _check_fused(fused, foreach):
+    """PyTorch's check of the implementation flags (both are ignored here otherwise)."""
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 def _check_nonnegative(value, what):

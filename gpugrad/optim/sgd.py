@@ -6,7 +6,7 @@ Example::
     >>> loss.backward(); opt.step(); opt.zero_grad()
 """
 from ..backend.kernels import launch
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_fused, _check_nonnegative
 
 __all__ = ["SGD"]
 
@@ -42,10 +42,19 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        _check_fused(fused, foreach)
 
     def step(self, closure=None):
         """One SGD step on every parameter that has a gradient; returns closure's loss."""
         return self._run_step(closure)
+
+    _made_this_step = frozenset()
+
+    def _prepare_group(self, group):
+        # Buffers made in this step. A parameter listed twice (PyTorch warns) gets a fresh
+        # buffer at each appearance in its first step, the last one kept, as in PyTorch,
+        # which reads every buffer before it updates any.
+        self._made_this_step = set()
 
     def _update(self, group, param, grad):
         momentum = float(group["momentum"])
@@ -55,8 +64,9 @@ class SGD(Optimizer):
         if momentum != 0:
             state = self.state[param]
             t = state.get("momentum_buffer")
-            if t is None:
+            if t is None or id(param) in self._made_this_step:
                 t = state["momentum_buffer"] = self._state_zeros_like(param)
+                self._made_this_step.add(id(param))
                 first_step = True
             buf = t._data
         launch("sgd_update", grad, float(group["lr"]), momentum, float(group["dampening"]),

@@ -26,6 +26,39 @@ SCHEDULERS = [
                         anneal_strategy="linear", pct_start=0.25)),
     ("OneCycleLR", dict(max_lr=1.0, total_steps=55, three_phase=True, div_factor=10.0)),
     ("OneCycleLR", dict(max_lr=0.3, total_steps=50, cycle_momentum=False)),
+    ("ConstantLR", dict(factor=0.5, total_iters=4)),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.01, end_factor=0.5, total_iters=13)),
+    ("MultiplicativeLR", dict(lr_lambda=_halve_every_ten)),
+    ("PolynomialLR", dict(total_iters=30, power=2.0)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=7)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=[0.1, 0.3], step_size_up=3,
+                      step_size_down=5, mode="triangular2")),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range",
+                      gamma=0.97)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, scale_fn=_halve_every_ten,
+                      scale_mode="iterations", cycle_momentum=False)),
+]
+
+# Schedules made of schedules: (name, builder taking the lr_scheduler module and optimizer).
+COMPOSED = [
+    ("warmup-then-cosine", lambda S, opt: S.SequentialLR(
+        opt, [S.LinearLR(opt, 0.1, total_iters=5), S.CosineAnnealingLR(opt, T_max=20)],
+        milestones=[5])),
+    ("three-phases", lambda S, opt: S.SequentialLR(
+        opt, [S.ConstantLR(opt, 0.1, total_iters=2), S.ExponentialLR(opt, 0.9),
+              S.StepLR(opt, 3, 0.5)], milestones=[4, 15])),
+    ("warmup-then-restarts", lambda S, opt: S.SequentialLR(
+        opt, [S.LinearLR(opt, 0.01, 1.0, 10), S.CosineAnnealingWarmRestarts(opt, 5)],
+        milestones=[10])),
+    ("chained", lambda S, opt: S.ChainedScheduler(
+        [S.ConstantLR(opt, 0.1, total_iters=2), S.ExponentialLR(opt, 0.9)])),
+    ("chained-in-sequential", lambda S, opt: S.SequentialLR(
+        opt, [S.ChainedScheduler([S.LinearLR(opt, 0.5, total_iters=4),
+                                  S.MultiStepLR(opt, [3, 7])]), S.StepLR(opt, 3)],
+        milestones=[12])),
 ]
 
 
@@ -59,6 +92,91 @@ def test_same_rates_as_torch(name, kw, opt_name, opt_kw, torch):
         assert [g["lr"] for g in ours_opt.param_groups] == ours.get_last_lr()
         assert _momenta(ours_opt) == pytest.approx(_momenta(theirs_opt), rel=1e-15), step
     assert ours.last_epoch == theirs.last_epoch == STEPS
+
+
+# Both libraries warn when a chain in a sequence takes its first step at construction.
+@pytest.mark.filterwarnings("ignore:Detected call of")
+@pytest.mark.parametrize("name,build", COMPOSED, ids=[c[0] for c in COMPOSED])
+def test_composed_schedules_same_rates_as_torch(name, build, torch):
+    ours_opt, theirs_opt = _pair(torch, "SGD", momentum=0.9)
+    ours = build(lr_scheduler, ours_opt)
+    theirs = build(torch.optim.lr_scheduler, theirs_opt)
+    assert ours.get_last_lr() == theirs.get_last_lr()
+    for step in range(STEPS):
+        ours_opt.step()
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+        assert ours.get_last_lr() == theirs.get_last_lr(), step
+        assert [g["lr"] for g in ours_opt.param_groups] == \
+            [g["lr"] for g in theirs_opt.param_groups], step
+
+
+@pytest.mark.parametrize("kw", [dict(T_0=3), dict(T_0=3, T_mult=2, eta_min=0.01)])
+def test_warm_restarts_at_fractional_epochs(kw, torch):
+    ours_opt, theirs_opt = _pair(torch, "SGD")
+    ours = lr_scheduler.CosineAnnealingWarmRestarts(ours_opt, **kw)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(theirs_opt, **kw)
+    for step in range(STEPS):
+        ours.step(step * 0.37)
+        theirs.step(step * 0.37)
+        assert ours.get_last_lr() == theirs.get_last_lr(), step
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        ours.step(-1)
+
+
+@pytest.mark.parametrize("build", [
+    lambda S, opt: S.ConstantLR(opt, factor=2.0),
+    lambda S, opt: S.LinearLR(opt, start_factor=0),
+    lambda S, opt: S.LinearLR(opt, end_factor=1.5),
+    lambda S, opt: S.MultiplicativeLR(opt, 0.5),
+    lambda S, opt: S.MultiplicativeLR(opt, [lambda e: 1.0] * 3),
+    lambda S, opt: S.CosineAnnealingWarmRestarts(opt, T_0=0),
+    lambda S, opt: S.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0),
+    lambda S, opt: S.SequentialLR(opt, [], []),
+    lambda S, opt: S.SequentialLR(opt, [S.StepLR(opt, 2)], [3]),
+    lambda S, opt: S.SequentialLR(opt, [S.ReduceLROnPlateau(opt)], []),
+    lambda S, opt: S.ChainedScheduler([]),
+])
+def test_schedule_argument_errors_as_torch(build, torch):
+    ours_opt, theirs_opt = _pair(torch, "SGD")
+    with pytest.raises(Exception) as ours:
+        build(lr_scheduler, ours_opt)
+    with pytest.raises(Exception) as theirs:
+        build(torch.optim.lr_scheduler, theirs_opt)
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of")
+@pytest.mark.parametrize("name,build", COMPOSED[1:2] + COMPOSED[4:],
+                         ids=[COMPOSED[1][0], COMPOSED[4][0]])
+def test_composed_state_dict_resumes_the_schedule(name, build, tmp_path):
+    def make():
+        opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=0.1)
+        return opt, build(lr_scheduler, opt)
+
+    opt, sched = make()
+    for _ in range(6):
+        opt.step()
+        sched.step()
+    gg.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
+            tmp_path / "ckpt.safetensors")
+    expected = []
+    for _ in range(15):
+        opt.step()
+        sched.step()
+        expected.append(sched.get_last_lr())
+    ckpt = gg.load(tmp_path / "ckpt.safetensors")
+    opt2, sched2 = make()
+    opt2.load_state_dict(ckpt["optimizer"])
+    sched2.load_state_dict(ckpt["scheduler"])
+    got = []
+    for _ in range(15):
+        opt2.step()
+        sched2.step()
+        got.append(sched2.get_last_lr())
+    assert got == expected
 
 
 @pytest.mark.parametrize("kw", [
@@ -157,6 +275,53 @@ def test_lambda_state_dict_keeps_callable_objects_state():
     lr_scheduler.LambdaLR(gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=0.1),
                           [fresh]).load_state_dict(sd)
     assert fresh.factor == 3.0
+
+
+def test_cyclic_state_dict_keeps_callable_objects_state(torch):
+    class Decay:
+        def __init__(self):
+            self.base = 0.5
+
+        def __call__(self, x):
+            return self.base ** x
+
+    def run(lib):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        fn = Decay()
+        sched = lib.optim.lr_scheduler.CyclicLR(opt, 0.1, 1.0, step_size_up=3, scale_fn=fn)
+        fn.base = 0.25
+        sd = sched.state_dict()
+        saved = sd["_scale_fn_custom"]
+        fresh = Decay()
+        opt2 = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        lib.optim.lr_scheduler.CyclicLR(opt2, 0.1, 1.0, scale_fn=fresh).load_state_dict(sd)
+        return saved, fresh.base
+
+    assert run(gg) == run(torch) == ({"base": 0.25}, 0.25)
+
+
+@pytest.mark.parametrize("base", ["LRScheduler", "_LRScheduler"])
+def test_custom_schedulers_as_torch_users_write_them(base, torch):
+    def run(lib):
+        class Warmup(getattr(lib.optim.lr_scheduler, base)):
+            def __init__(self, optimizer, warmup, last_epoch=-1):
+                self.warmup = warmup
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self):
+                return [base_lr * min(1.0, (self.last_epoch + 1) / self.warmup)
+                        for base_lr in self.base_lrs]
+
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        sched = Warmup(opt, 5)
+        rates = [sched.get_last_lr()]
+        for _ in range(8):
+            opt.step()
+            sched.step()
+            rates.append(sched.get_last_lr())
+        return rates, isinstance(sched, lib.optim.lr_scheduler.LRScheduler)
+
+    assert run(gg) == run(torch)
 
 
 def test_warns_when_stepped_before_the_optimizer():

@@ -56,6 +56,17 @@ def test_bad_hyperparameters_raise_torchs_message(name, kw, message, torch):
     assert str(ours.value) == str(theirs.value)
 
 
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1)), ("Adam", {}), ("AdamW", {}),
+                                     ("Adagrad", {})])
+def test_fused_and_foreach_together_raise_as_torch(name, kw, torch):
+    with pytest.raises(RuntimeError) as ours:
+        getattr(optim, name)([gg.zeros(2, requires_grad=True)], fused=True, foreach=True, **kw)
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], fused=True,
+                                   foreach=True, **kw)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_bad_params():
     w = gg.zeros(2, requires_grad=True)
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
@@ -67,9 +78,35 @@ def test_bad_params():
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optim.SGD([w * 2], lr=0.1)
     with pytest.raises(TypeError, match="ordered collections"):
-        optim.SGD({w}, lr=0.1)
-    with pytest.raises(ValueError, match="duplicate parameters"):
-        optim.SGD([w, w], lr=0.1)
+        optim.SGD([{"params": {w}}], lr=0.1)
+
+
+def test_a_set_of_parameters_is_taken_as_pytorch_takes_it():
+    # A set as the whole params argument is iterated; only a set inside a group's dict is
+    # refused (above).
+    w = gg.zeros(2, requires_grad=True)
+    opt = optim.SGD({w}, lr=0.1)
+    assert opt.param_groups[0]["params"] == [w]
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True}),
+    ("Adam", {}), ("AdamW", {"amsgrad": True}), ("RMSprop", {"momentum": 0.5}),
+    ("Adagrad", {})])
+def test_duplicate_parameters_warn_and_step_twice_as_pytorch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    w = gg.ones(2, requires_grad=True)
+    tw = torch.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="duplicate parameters; in future, this will cause"):
+        opt = getattr(optim, name)([w, w], lr=0.1, **kwargs)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        topt = getattr(torch.optim, name)([tw, tw], lr=0.1, **kwargs)
+    for step in range(3):
+        w.grad = gg.full((2,), 1.0 + step)
+        tw.grad = torch.full((2,), 1.0 + step)
+        opt.step()
+        topt.step()
+        np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-6)
 
 
 # ------------------------------------------------------------------ groups
@@ -90,6 +127,36 @@ def test_add_param_group_rejects_a_parameter_already_present():
     assert len(opt.param_groups) == 1
     opt.add_param_group({"params": [b], "lr": 0.01})
     assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["betas"] == (0.9, 0.999)
+
+
+def test_added_group_is_the_dict_given_as_in_torch(torch):
+    def run(lib):
+        a, b = lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)
+        first, second = {"params": [a]}, {"params": b, "lr": 0.5}
+        opt = lib.optim.SGD([first], lr=0.1, momentum=0.9)
+        opt.add_param_group(second)
+        second["lr"] = 0.25         # a later change to the dict reaches the group
+        return (opt.param_groups[0] is first, opt.param_groups[1] is second,
+                opt.param_groups[1]["lr"], list(second), len(second["params"]))
+
+    assert run(gg) == run(torch)
+
+
+def test_failed_add_param_group_leaves_the_dict_alone():
+    a, b = gg.zeros(2, requires_grad=True), gg.zeros(3, requires_grad=True)
+    opt = optim.SGD([a], lr=0.1)
+    group = {"params": [b, a]}
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group(group)
+    assert list(group) == ["params"] and len(opt.param_groups) == 1
+
+
+def test_tensor_as_params_names_its_type_as_torch(torch):
+    with pytest.raises(TypeError) as ours:
+        optim.SGD(gg.zeros(2, requires_grad=True), lr=0.1)
+    with pytest.raises(TypeError) as theirs:
+        torch.optim.SGD(torch.zeros(2, requires_grad=True), lr=0.1)
+    assert str(ours.value) == str(theirs.value).replace("torch.", "gpugrad.")
 
 
 def test_required_hyperparameter():
@@ -286,3 +353,12 @@ def test_repr_lists_groups():
     opt = optim.SGD([gg.zeros(1, requires_grad=True)], lr=0.1)
     text = repr(opt)
     assert text.startswith("SGD (") and "Parameter Group 0" in text and "lr: 0.1" in text
+
+
+def test_repr_matches_torch(torch):
+    def text(lib):
+        groups = [{"params": [lib.zeros(1, requires_grad=True)]},
+                  {"params": [lib.zeros(2, requires_grad=True)], "lr": 1.0}]
+        return repr(lib.optim.SGD(groups, lr=0.1, momentum=0.9))
+
+    assert text(gg) == text(torch)
