@@ -2,9 +2,10 @@
 
 A mapping of names to tensors (a module's ``state_dict()``) is written as a plain safetensors
 file that any safetensors reader takes (``safetensors.torch.load_file`` included). Anything
-else made of dicts, lists, tuples, numbers, strings and tensors (an optimizer's or a
-scheduler's state dict, a checkpoint holding several) keeps its tensors in the same kind of
-file and the rest of its structure as JSON in the file's metadata.
+else made of dicts, lists, tuples, sets, numbers, strings, bytes and tensors (an optimizer's
+or a scheduler's state dict, a checkpoint holding several) keeps its tensors in the same kind
+of file and the rest of its structure as JSON in the file's metadata. Dicts, OrderedDicts,
+Counters, lists, tuples and sets come back as what they were, as with PyTorch.
 
 Writes are atomic: the bytes go to a temporary file in the target's directory, which then
 replaces the target, so a crash mid-write leaves the old file whole. Loads check the whole
@@ -17,6 +18,7 @@ Example::
     gpugrad.Size([2, 3])
     >>> gg.save({"model": model.state_dict(), "optim": opt.state_dict()}, "ckpt.safetensors")
 """
+import base64
 import json
 import math
 import os
@@ -32,7 +34,10 @@ from .tensor import Tensor, _make
 __all__ = ["save", "load"]
 
 _META_KEY = "gpugrad"
-_FORMAT = 1
+# The newest format this module reads. Files are written in the oldest one that holds them:
+# 1, or 2 when a structure holds an OrderedDict, a set or bytes (which format 1 readers would
+# misread or refuse).
+_FORMAT = 2
 _INSTALL_HINT = ('gg.save and gg.load store tensors with the safetensors package, which is not '
                  'installed: pip install "gpugrad[weights]" (or pip install safetensors)')
 
@@ -47,13 +52,15 @@ def _safetensors():
 
 
 # ---------------------------------------------------------------------------------- saving
-def save(obj, f):
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
     """Write ``obj`` (tensors and plain Python structures holding them) to ``f``.
 
     ``f`` is a path (written atomically) or a binary file object. A ``{str: Tensor}``
     mapping becomes a plain safetensors file; other structures keep their non-tensor parts
     as JSON metadata. Views and non-contiguous tensors are saved by value; a tensor that
-    appears twice in a structure is stored once and comes back as one tensor.
+    appears twice in a structure is stored once and comes back as one tensor. PyTorch's
+    pickling options are accepted and have no effect (nothing is pickled).
 
     Example::
 
@@ -64,9 +71,12 @@ def save(obj, f):
     if _is_flat_state_dict(obj):
         for name, t in obj.items():
             packer.add_named(name, t)
-        info = {"format": _FORMAT, "keys": list(obj)}
+        info = {"format": 1, "keys": list(obj)}
+        if type(obj) is OrderedDict:
+            info["ordered"] = True      # a module's state_dict() comes back as one
     else:
-        info = {"format": _FORMAT, "tree": packer.encode(obj, [])}
+        tree = packer.encode(obj, [])
+        info = {"format": packer.format, "tree": tree}
     if packer.tensor_info:
         info["tensors"] = packer.tensor_info
     data = st.numpy.save(packer.arrays, metadata={_META_KEY: json.dumps(info)})
@@ -92,6 +102,7 @@ class _Packer:
         self.arrays = {}
         self.tensor_info = {}
         self._by_id = {}
+        self.format = 1
 
     def add_named(self, name, t):
         data = t._data
@@ -142,18 +153,29 @@ class _Packer:
         if isinstance(obj, (list, tuple)):
             items = [self.encode(v, path + [str(i)]) for i, v in enumerate(obj)]
             return {"__tuple__": items} if isinstance(obj, tuple) else items
+        if isinstance(obj, (set, frozenset)):
+            self.format = 2
+            tag = "__frozenset__" if isinstance(obj, frozenset) else "__set__"
+            return {tag: [self.encode(v, path) for v in obj]}
+        if isinstance(obj, (bytes, bytearray)):
+            self.format = 2
+            tag = "__bytearray__" if isinstance(obj, bytearray) else "__bytes__"
+            return {tag: base64.b64encode(bytes(obj)).decode("ascii")}
         if isinstance(obj, dict):
             pairs = [(k, self.encode(v, path + [str(k)])) for k, v in obj.items()]
             if isinstance(obj, Counter):
                 return {"__counter__": [[self.encode(k, path), v] for k, v in pairs]}
+            if isinstance(obj, OrderedDict):
+                self.format = 2
+                return {"__ordered__": [[self.encode(k, path), v] for k, v in pairs]}
             if all(isinstance(k, str) and not k.startswith("__") for k, _ in pairs):
                 return dict(pairs)
             # Non-string keys (an optimizer's state is keyed by parameter index).
             return {"__dict__": [[self.encode(k, path), v] for k, v in pairs]}
         where = ".".join(path) or "the top level"
         raise TypeError(f"gg.save cannot store an object of type {type(obj).__name__} "
-                        f"(at {where}); it stores tensors, numbers, strings, None, and "
-                        "lists, tuples and dicts of them")
+                        f"(at {where}); it stores tensors, numbers, strings, bytes, None, "
+                        "and lists, tuples, sets and dicts of them")
 
 
 def _contiguous(a):
@@ -182,14 +204,18 @@ def _atomic_write(path, data):
 
 
 # --------------------------------------------------------------------------------- loading
-def load(f, map_location=None, weights_only=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
+         **pickle_load_args):
     """Read what :func:`save` wrote (or any safetensors file) back into the same structure.
 
     ``map_location``: None puts each tensor on the device it was saved from (cpu for files
     from other writers); ``'cpu'``, ``'cuda'``, ``'cuda:1'`` or a ``gg.device`` puts every
-    tensor there; a dict maps saved device names to new ones. An empty, truncated or foreign
-    file raises ``RuntimeError`` naming it; nothing partial is ever returned.
-    ``weights_only`` is accepted for PyTorch compatibility: loading never runs code.
+    tensor there; a dict maps saved device names to new ones; a function
+    ``map_location(tensor, saved_device_name)`` (PyTorch's older form, called with each
+    tensor on the cpu) gives the tensor to use, or None for the saved device. An empty,
+    truncated or foreign file raises ``RuntimeError`` naming it; nothing partial is ever
+    returned. ``weights_only``, ``mmap`` and the pickling options are accepted for PyTorch
+    compatibility: loading never runs code from the file.
 
     Example::
 
@@ -233,6 +259,8 @@ def load(f, map_location=None, weights_only=True):
 
 def _check_map_location(map_location):
     # Checked before reading, so that a bad argument is not reported as a damaged file.
+    if callable(map_location) and not isinstance(map_location, (str, dict)):
+        return
     targets = map_location.values() if isinstance(map_location, dict) else [map_location]
     for target in targets:
         if target is None:
@@ -271,7 +299,8 @@ class _Unpacker:
         keys = self.info.get("keys")
         if keys is None or set(keys) != set(self.arrays):
             keys = list(self.arrays)
-        return {k: self.tensor(k) for k in keys}
+        mapping = OrderedDict if self.info.get("ordered") else dict
+        return mapping((k, self.tensor(k)) for k in keys)
 
     def tensor(self, key):
         t = self._made.get(key)
@@ -281,9 +310,14 @@ class _Unpacker:
             raise KeyError(f"tensor {key!r} is missing from the file")
         info = self.tensor_info.get(key, {})
         t = _make(self.arrays[key])
-        device = self._device(info.get("device", "cpu"))
-        if device.type != "cpu":
-            t = t.to(device)
+        saved = info.get("device", "cpu")
+        mapped = self._call_map_location(t, saved) if callable(self.map_location) else None
+        if mapped is not None:
+            t = mapped
+        else:
+            device = self._device(saved)
+            if device.type != "cpu":
+                t = t.to(device)
         if info.get("parameter"):
             t = _as_parameter(t, bool(info.get("requires_grad")))
         elif info.get("requires_grad"):
@@ -291,9 +325,20 @@ class _Unpacker:
         self._made[key] = t
         return t
 
+    def _call_map_location(self, t, saved):
+        try:
+            out = self.map_location(t, saved)
+        except Exception as e:
+            # Not one of the errors load reports as damaged metadata: the function's own.
+            raise RuntimeError(f"map_location raised {type(e).__name__}: {e}") from e
+        if out is not None and not isinstance(out, Tensor):
+            raise RuntimeError("map_location must return a tensor or None, got "
+                               f"{type(out).__name__}")
+        return out
+
     def _device(self, saved):
         ml = self.map_location
-        if ml is None:
+        if ml is None or callable(ml):     # a function that returned None: where it was saved
             target = saved
         elif isinstance(ml, dict):
             target = ml.get(saved, saved)
@@ -328,6 +373,15 @@ class _Unpacker:
                 return {_hashable(self.decode(k)): self.decode(v) for k, v in value}
             if tag == "__counter__":
                 return Counter({_hashable(self.decode(k)): self.decode(v) for k, v in value})
+            if tag == "__ordered__":
+                return OrderedDict((_hashable(self.decode(k)), self.decode(v)) for k, v in value)
+            if tag in ("__set__", "__frozenset__"):
+                items = (_hashable(self.decode(v)) for v in value)
+                return set(items) if tag == "__set__" else frozenset(items)
+            if tag == "__bytes__":
+                return base64.b64decode(value)
+            if tag == "__bytearray__":
+                return bytearray(base64.b64decode(value))
             if tag == "__ndarray__":
                 return self.arrays[value]
             if tag == "__dtype__":

@@ -17,6 +17,7 @@ Example::
     >>> checkpoint(block, x).sum().backward()          # x.grad and the weights' grads as usual
     >>> y = checkpoint_sequential(list(block), 2, x)  # two segments; the last one not recomputed
 """
+import contextlib
 import warnings
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..autograd.saved_hooks import saved_tensors_hooks
 from ..tensor import Tensor
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
 
 _AGAIN = ("The checkpointed function must record the same ops when it runs again (no "
           "data-dependent control flow that changes between runs, no global state it changes).")
@@ -61,20 +62,12 @@ class _RngState:
     def forks(self):
         """Install fresh forks of the cuda generators; returns what to put back."""
         from .. import random
-        saved = {}
-        for index, seed in self.cuda.items():
-            saved[index] = random._cuda_generators.get(index)
-            random._cuda_generators[index] = random.Generator(f"cuda:{index}").manual_seed(seed)
-        return saved
+        return random._install_cuda_forks(self.cuda)
 
     @staticmethod
     def restore_forks(saved):
         from .. import random
-        for index, gen in saved.items():
-            if gen is None:
-                random._cuda_generators.pop(index, None)
-            else:
-                random._cuda_generators[index] = gen
+        random._restore_cuda_forks(saved)
 
 
 class _Replay:
@@ -134,8 +127,11 @@ class _Frame:
     so nothing it holds forms a reference cycle.
     """
 
-    def __init__(self, fn, args, kwargs, rng):
+    def __init__(self, fn, args, kwargs, rng, recompute_context=None, check=True,
+                 early_stop=True):
         self.fn, self.args, self.kwargs, self.rng = fn, args, kwargs, rng
+        self.recompute_context = recompute_context or contextlib.nullcontext()
+        self.check, self.early_stop = check, early_stop
         self.n_packed = 0
         self.handles = {}        # index of each save replaced by a handle -> (shape, dtype)
         self.storage = {}        # index -> recomputed tensor, until backward takes it
@@ -169,10 +165,10 @@ class _Frame:
             counter[0] = i + 1
             meta = handles.get(i)
             if meta is not None:
-                if (t.shape, t.dtype) != meta:
+                if self.check and (t.shape, t.dtype) != meta:
                     raise RuntimeError(_METADATA.format(i, t.shape, t.dtype, *meta))
                 storage[i] = t.detach()
-                if i == last:
+                if i == last and self.early_stop:
                     # Everything backward needs is back: the rest of the function (its
                     # output, say) would only take memory and time.
                     raise _StopRecomputation
@@ -183,7 +179,8 @@ class _Frame:
 
         args = _detached(self.args)
         try:
-            with enable_grad(), _Replay(self.rng), saved_tensors_hooks(pack, unpack):
+            with enable_grad(), _Replay(self.rng), self.recompute_context, \
+                    saved_tensors_hooks(pack, unpack):
                 self.fn(*args, **self.kwargs)
         except _StopRecomputation:
             pass
@@ -192,12 +189,18 @@ class _Frame:
         self.storage = storage
 
 
-def _checkpoint_hooks(fn, args, kwargs, preserve_rng_state):
+def _checkpoint_hooks(fn, args, kwargs, preserve_rng_state, context_fn=None,
+                      determinism_check="default", early_stop=True):
+    if determinism_check not in _DETERMINISM_CHECKS:
+        raise ValueError(f"determinism_check should be one of {list(_DETERMINISM_CHECKS)}, "
+                         f"but got {determinism_check}")
+    forward_context, recompute_context = (context_fn or noop_context_fn)()
     rng = _RngState(args) if preserve_rng_state else None
-    frame = _Frame(fn, args, kwargs, rng)
+    frame = _Frame(fn, args, kwargs, rng, recompute_context,
+                   check=determinism_check == "default", early_stop=early_stop)
     forks = rng.forks() if rng is not None else {}
     try:
-        with saved_tensors_hooks(frame.pack, _Frame.unpack):
+        with forward_context, saved_tensors_hooks(frame.pack, _Frame.unpack):
             return fn(*args, **kwargs)
     finally:
         if rng is not None:
@@ -248,7 +251,18 @@ class _CheckpointFunction(Function):
 
 
 # --------------------------------------------------------------------------- public
-def checkpoint(function, *args, use_reentrant=False, preserve_rng_state=True, **kwargs):
+# What the recomputation checks of each tensor it gives back, by determinism_check.
+_DETERMINISM_CHECKS = ("default", "none")
+
+
+def noop_context_fn():
+    """The default ``context_fn``: no context around forward or the recomputation."""
+    return contextlib.nullcontext(), contextlib.nullcontext()
+
+
+def checkpoint(function, *args, use_reentrant=False, context_fn=noop_context_fn,
+               determinism_check="default", debug=False, early_stop=True,
+               preserve_rng_state=True, **kwargs):
     """``function(*args, **kwargs)``, keeping only its inputs for backward and recomputing the rest.
 
     Gradients equal those of the plain call. With ``preserve_rng_state`` (the default) the
@@ -257,17 +271,27 @@ def checkpoint(function, *args, use_reentrant=False, preserve_rng_state=True, **
     with ``.backward()`` but not with ``gg.autograd.grad``. With grad mode off, ``function``
     simply runs.
 
+    As in PyTorch (non-reentrant only): ``context_fn`` returns two context managers, one
+    around the forward call and one around the recomputation; ``determinism_check="none"``
+    skips the check that recomputed tensors have their first shapes and dtypes;
+    ``early_stop=False`` runs every recomputation to the end. ``debug`` is accepted and has
+    no effect.
+
     Example::
 
-        >>> y = checkpoint(lambda a, b: (a @ b).relu() @ b, x, w)
+        >>> y = checkpoint(lambda a, b: (a @ b).relu() @ b, x, w, use_reentrant=False)
         >>> y.sum().backward()
     """
+    if use_reentrant and kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+    if use_reentrant and (context_fn is not noop_context_fn or debug is not False):
+        raise ValueError("Passing `context_fn` or `debug` is only supported when "
+                         "use_reentrant=False.")
     if not is_grad_enabled():
         return function(*args, **kwargs)
     if not use_reentrant:
-        return _checkpoint_hooks(function, args, kwargs, preserve_rng_state)
-    if kwargs:
-        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+        return _checkpoint_hooks(function, args, kwargs, preserve_rng_state, context_fn,
+                                 determinism_check, early_stop)
     if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
         warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
                       UserWarning, stacklevel=2)

@@ -115,6 +115,79 @@ def test_nested_structures_round_trip(tmp_path):
     assert len(st_numpy.load_file(tmp_path / "ckpt.safetensors")) == 5
 
 
+def _format(path):
+    import json
+    return json.loads(serialization._header(open(path, "rb").read())["__metadata__"]
+                      ["gpugrad"])["format"]
+
+
+def test_mapping_types_come_back_as_torch_gives_them(tmp_path, torch):
+    def round_trip(lib, name):
+        model = lib.nn.Linear(2, 3)
+        ckpt = {"model": model.state_dict(), "plain": {"a": 1}, "epoch": 2}
+        lib.save(model.state_dict(), tmp_path / f"{name}-model")
+        lib.save(ckpt, tmp_path / f"{name}-ckpt")
+        alone = lib.load(tmp_path / f"{name}-model")
+        inside = lib.load(tmp_path / f"{name}-ckpt")
+        return (type(alone).__name__, list(alone), type(inside["model"]).__name__,
+                type(inside["plain"]).__name__, type(inside).__name__)
+
+    assert round_trip(gg, "ours") == round_trip(torch, "theirs") == \
+        ("OrderedDict", ["weight", "bias"], "OrderedDict", "dict", "dict")
+    # A module's state dict alone is still a plain safetensors file in the first format;
+    # a structure holding an OrderedDict needs the second, which older readers refuse.
+    assert _format(tmp_path / "ours-model") == 1
+    assert _format(tmp_path / "ours-ckpt") == 2
+    gg.save({"plain": {0: gg.ones(1)}}, tmp_path / "plain")
+    assert _format(tmp_path / "plain") == 1
+    out = gg.load(tmp_path / "ours-ckpt")
+    assert isinstance(out["model"], OrderedDict) and list(out["model"]) == ["weight", "bias"]
+
+
+def test_pytorch_call_forms_are_accepted(tmp_path, torch):
+    def round_trip(lib, name):
+        obj = {"w": lib.ones(2, 3), "nested": [lib.arange(3), {"b": lib.zeros(1)}], "epoch": 4}
+        path = tmp_path / name
+        lib.save(obj, path, pickle_protocol=2, _use_new_zipfile_serialization=True)
+        loaded = [lib.load(path, lambda storage, loc: storage, weights_only=True),
+                  lib.load(path, map_location=lambda storage, loc: None),
+                  lib.load(path, map_location="cpu", pickle_module=None, weights_only=False),
+                  lib.load(path, mmap=False)]
+        return [(out["w"].tolist(), out["nested"][0].tolist(), out["nested"][1]["b"].device.type,
+                 out["epoch"]) for out in loaded]
+
+    assert round_trip(gg, "ours") == round_trip(torch, "theirs")
+
+
+def test_sets_and_bytes_round_trip_as_with_torch(tmp_path, torch):
+    obj = {"classes": {"cat", "dog", (1, 2)}, "frozen": frozenset([3.5]), "raw": b"\x00\xff",
+           "buffer": bytearray(b"xy"), "nested": [set()], "keys": {frozenset([1]): 2}}
+
+    def round_trip(lib, name):
+        lib.save(obj, tmp_path / name)
+        out = lib.load(tmp_path / name, weights_only=False)
+        return out, {k: type(v).__name__ for k, v in out.items()}
+
+    assert round_trip(gg, "ours") == round_trip(torch, "theirs")
+    assert _format(tmp_path / "ours") == 2
+
+
+def test_map_location_function_gives_the_tensor_to_use(tmp_path):
+    gg.save({"a": gg.ones(2), "b": gg.ones(2)}, tmp_path / "x")
+    seen = []
+
+    def halve(t, saved):
+        seen.append(saved)
+        return t * 0.5
+
+    out = gg.load(tmp_path / "x", map_location=halve)
+    assert out["a"].tolist() == [0.5, 0.5] and seen == ["cpu", "cpu"]
+    with pytest.raises(RuntimeError, match="map_location raised AttributeError"):
+        gg.load(tmp_path / "x", map_location=lambda t, saved: t.no_such_method())
+    with pytest.raises(RuntimeError, match="must return a tensor or None, got int"):
+        gg.load(tmp_path / "x", map_location=lambda t, saved: 3)
+
+
 def test_unsupported_objects_are_refused(tmp_path):
     with pytest.raises(TypeError, match=r"cannot store an object of type object \(at a\.b\)"):
         gg.save({"a": {"b": object()}}, tmp_path / "x.safetensors")

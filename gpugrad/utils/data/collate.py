@@ -41,12 +41,12 @@ def default_collate(batch):
             raise TypeError(_ERROR.format(elem.dtype))
         # One host-side stack and one transfer, not one per sample.
         return as_tensor(np.stack([np.asarray(b) for b in batch]))
-    if isinstance(elem, bool):
-        return tensor(batch, dtype=_dt.bool)
     if isinstance(elem, float):
         return tensor(batch, dtype=_dt.float64)
     if isinstance(elem, int):
-        return tensor(batch, dtype=_dt.int64)
+        # The dtype is inferred from the whole batch, as PyTorch does: bools stay bool, a
+        # float among the ints makes the batch floating point (not truncated to int64).
+        return tensor(batch)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -74,8 +74,8 @@ def default_collate(batch):
 def default_convert(data):
     """What a DataLoader with ``batch_size=None`` does to each sample: NumPy arrays become
     tensors, inside dicts and sequences too; everything else is left as is."""
-    if isinstance(data, np.ndarray) and data.dtype.kind not in "SaUO":
-        return as_tensor(data)
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "SaUO":
+        return as_tensor(data)          # NumPy scalars too, as in PyTorch
     if isinstance(data, collections.abc.Mapping):
         try:
             return type(data)({k: default_convert(v) for k, v in data.items()})

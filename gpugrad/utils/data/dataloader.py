@@ -14,13 +14,44 @@ from .collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "get_worker_info"]
+
+
+def get_worker_info():
+    """Information about the loader worker process running this code: always None, since
+    batches are loaded in the calling process (the value PyTorch gives there too).
+
+    Example::
+
+        >>> gg.utils.data.get_worker_info() is None      # in an IterableDataset's __iter__
+        True
+    """
+    return None
 
 
 class _InfiniteConstantSampler:
     def __iter__(self):
         while True:
             yield None
+
+
+class _LoaderIterator:
+    """What ``iter(loader)`` gives: the batches, with ``len()`` the loader's, as PyTorch's."""
+
+    __slots__ = ("_loader", "_batches")
+
+    def __init__(self, loader, batches):
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self):
+        return len(self._loader)
 
 
 class DataLoader:
@@ -40,10 +71,19 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
                  timeout=0, worker_init_fn=None, multiprocessing_context=None, generator=None,
-                 *, prefetch_factor=None, persistent_workers=False, pin_memory_device=""):
+                 *, prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              "disable multiprocessing.")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in "
+                             "multiprocessing.let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         if num_workers > 0:
             warnings.warn("gpugrad's DataLoader loads batches in the calling process; "
                           f"num_workers={num_workers} is ignored", UserWarning, stacklevel=2)
@@ -55,6 +95,12 @@ class DataLoader:
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.generator = generator
+        # Worker options, kept as attributes as in PyTorch (loading never uses workers).
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
         iterable = isinstance(dataset, IterableDataset)
         if iterable:
             if shuffle not in (None, False):
@@ -99,10 +145,12 @@ class DataLoader:
 
     def __iter__(self):
         if isinstance(self.dataset, IterableDataset):
-            return self._iter_stream()
-        if self._auto_collation:
-            return self._iter_batches()
-        return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+            batches = self._iter_stream()
+        elif self._auto_collation:
+            batches = self._iter_batches()
+        else:
+            batches = (self.collate_fn(self.dataset[i]) for i in self.sampler)
+        return _LoaderIterator(self, batches)
 
     def _iter_batches(self):
         dataset, collate = self.dataset, self.collate_fn

@@ -15,8 +15,8 @@ import warnings
 from ...ops.creation import randperm
 from ...tensor import Tensor
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
-           "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subset",
+           "ConcatDataset", "ChainDataset", "random_split"]
 
 
 class Dataset:
@@ -49,7 +49,7 @@ class IterableDataset(Dataset):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
     def __add__(self, other):
-        raise TypeError("IterableDataset does not support concatenation")
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -76,6 +76,39 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].size(0)
+
+
+class StackDataset(Dataset):
+    """Datasets of equal length side by side: sample ``i`` is the tuple (positional
+    datasets) or dict (keyword datasets) of their samples ``i``.
+
+    Example::
+
+        >>> ds = StackDataset(image=images, label=labels)
+        >>> sorted(ds[0])
+        ['image', 'label']
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        datasets = args or kwargs
+        lengths = [len(d) for d in (args or kwargs.values())]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError("Size mismatch between datasets")
+        self._length = lengths[0]
+        self.datasets = datasets
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 class Subset(Dataset):
@@ -137,6 +170,37 @@ class ConcatDataset(Dataset):
             raise IndexError(f"index {idx} is out of range for a dataset of length {len(self)}")
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][idx - start]
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other (what ``a + b`` gives for them).
+
+    Example::
+
+        >>> list(ChainDataset([stream_a, stream_b])) == list(stream_a) + list(stream_b)
+        True
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            _check_iterable(d)
+            yield from d
+
+    def __len__(self):
+        total = 0
+        for d in self.datasets:
+            _check_iterable(d)
+            total += len(d)
+        return total
+
+
+def _check_iterable(dataset):
+    # PyTorch checks with an assert, when iterating (not when built).
+    if not isinstance(dataset, IterableDataset):
+        raise AssertionError("ChainDataset only supports IterableDataset")
 
 
 def random_split(dataset, lengths, generator=None):

@@ -5,11 +5,15 @@ Example::
     >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
     [[0, 1], [2, 3], [4]]
 """
-from ...ops.creation import randint, randperm
+import numpy as np
+
+from ... import dtypes as _dt
+from ...ops.creation import rand, randint, randperm, tensor
 from ...random import Generator
+from ...tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler"]
 
 
 class Sampler:
@@ -100,6 +104,66 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (with
+    ``replacement`` by default; without, each index at most once), as
+    ``torch.utils.data.WeightedRandomSampler``. The usual way to balance classes.
+
+    Example::
+
+        >>> weights = 1.0 / class_counts[labels]          # one weight per sample
+        >>> loader = DataLoader(ds, batch_size=32,
+        ...                     sampler=WeightedRandomSampler(weights, num_samples=len(ds)))
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or \
+                num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError("replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        w = weights.detach().cpu().numpy() if isinstance(weights, Tensor) else weights
+        w = np.asarray(w, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(w.shape)}")
+        self.weights = tensor(w, dtype=_dt.float64, device="cpu")
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        w = self.weights.numpy()
+        # PyTorch checks the weights when drawing (torch.multinomial), not when built.
+        if (w < 0).any() or not np.isfinite(w).all():
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry < 0)")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not self.replacement and self.num_samples > len(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        generator = _fresh_generator(self.generator)
+        if self.replacement:
+            u = rand(self.num_samples, generator=generator, dtype=_dt.float64,
+                     device="cpu").numpy()
+            cdf = np.cumsum(w)
+            idx = np.searchsorted(cdf, u * cdf[-1], side="right")
+            yield from np.minimum(idx, len(w) - 1).tolist()
+            return
+        # Without replacement: the largest keys u ** (1 / w) are a weighted sample
+        # (Efraimidis and Spirakis); zero weights get key 0 and come last.
+        u = rand(len(w), generator=generator, dtype=_dt.float64, device="cpu").numpy()
+        with np.errstate(divide="ignore"):
+            keys = np.where(w > 0, u ** (1.0 / w), 0.0)
+        yield from np.argsort(-keys, kind="stable")[:self.num_samples].tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
