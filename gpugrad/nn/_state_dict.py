@@ -44,6 +44,11 @@ def state_dict(self, args, destination, prefix, keep_vars):
                                                   keep_vars)[len(args):])[:3]
     if destination is None:
         destination = OrderedDict()
+        destination._metadata = OrderedDict()
+    # Each module's format version travels with the checkpoint, so that a later release can
+    # still read an older one (BatchNorm before num_batches_tracked, for one).
+    if hasattr(destination, "_metadata"):
+        destination._metadata[prefix[:-1]] = {"version": self._version}
     self._save_to_state_dict(destination, prefix, keep_vars)
     for name, m in self._modules.items():
         if m is not None:
@@ -69,7 +74,7 @@ def load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpec
         value = state_dict[key]
         if not isinstance(value, (Tensor, np.ndarray)):
             error_msgs.append(f'While copying the parameter named "{key}", expected '
-                              f'torch.Tensor or Tensor-like object from checkpoint but '
+                              f'gpugrad.Tensor or Tensor-like object from checkpoint but '
                               f'received {type(value)}')
             continue
         shape = tuple(value.shape)
@@ -106,10 +111,14 @@ def load_state_dict(self, state_dict, strict, assign):
     """``Module.load_state_dict``: check every module's entries, then copy all or nothing."""
     if not isinstance(state_dict, Mapping):
         raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+    metadata = getattr(state_dict, "_metadata", None)
+    state_dict = OrderedDict(state_dict)   # modules may add keys; the caller's dict stays
     missing, unexpected, errors, pending = [], [], [], []
     for prefix, module in self.named_modules(remove_duplicate=False):
-        module._load_from_state_dict(state_dict, prefix + "." if prefix else "", {}, True,
-                                     missing, unexpected, errors, _pending=pending)
+        local_metadata = {} if metadata is None else metadata.get(prefix, {})
+        module._load_from_state_dict(state_dict, prefix + "." if prefix else "",
+                                     local_metadata, True, missing, unexpected, errors,
+                                     _pending=pending)
     if strict:
         if unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(

@@ -1,4 +1,5 @@
-"""Functional forms of the layers, as ``torch.nn.functional`` (re-exports only).
+"""Functional forms of the layers, as ``torch.nn.functional``: re-exports of the ops, with
+``relu`` taking the ``inplace`` argument that ``torch.nn.functional.relu`` has.
 
 Example::
 
@@ -6,7 +7,7 @@ Example::
     >>> F.relu(gg.tensor([-1.0, 2.0]))
     tensor([0., 2.])
 """
-from ..ops.unary import relu, sigmoid, tanh  # noqa: F401
+from ..ops.unary import sigmoid, tanh  # noqa: F401
 from ..ops.activation import *  # noqa: F401,F403
 from ..ops.dropout import *  # noqa: F401,F403
 from ..ops.linear import *  # noqa: F401,F403
@@ -15,3 +16,17 @@ from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403
+from ..ops import unary as _unary  # noqa: E402
+from ..ops.activation import relu_  # noqa: E402
+
+
+def relu(input, inplace=False):
+    """``max(input, 0)``; with ``inplace=True`` input itself is updated and returned.
+
+    Example::
+
+        >>> x = gg.tensor([-1.0, 2.0])
+        >>> F.relu(x, inplace=True) is x
+        True
+    """
+    return relu_(input) if inplace else _unary.relu(input)

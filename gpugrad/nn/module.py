@@ -22,6 +22,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.graph import add_hook
 from ..ops.copy import parse_to_args
 from ..tensor import Tensor
+from . import _backward_hooks as _bh
 from . import _state_dict as _sd
 from .parameter import Parameter
 
@@ -29,8 +30,8 @@ __all__ = ["Module"]
 
 
 def _typename(obj):
-    if isinstance(obj, Tensor):
-        return f"gpugrad.{type(obj).__name__}"
+    if isinstance(obj, Tensor):   # as torch.typename: 'gpugrad.FloatTensor', by dtype
+        return obj.type()
     cls = type(obj)
     return cls.__qualname__ if cls.__module__ == "builtins" else \
         f"{cls.__module__}.{cls.__qualname__}"
@@ -71,6 +72,8 @@ class Module:
         setattr_("_forward_hooks_always_called", set())
         setattr_("_forward_pre_hooks", OrderedDict())
         setattr_("_forward_pre_hooks_with_kwargs", set())
+        setattr_("_backward_hooks", OrderedDict())
+        setattr_("_backward_pre_hooks", OrderedDict())
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -78,7 +81,8 @@ class Module:
 
     # ---------------------------------------------------------------- calling and hooks
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in self._forward_pre_hooks_with_kwargs:
@@ -92,6 +96,10 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        bw_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            bw_hook = _bh.BackwardHook(self)
+            args = bw_hook.setup_input_hook(args)
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
@@ -110,6 +118,8 @@ class Module:
                 res = hook(self, args, result)
             if res is not None:
                 result = res
+        if bw_hook is not None:
+            result = bw_hook.setup_output_hook(result)
         return result
 
     __call__ = _call_impl
@@ -150,6 +160,32 @@ class Module:
             self._forward_hooks_always_called.add(handle._key)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to
+        the module's inputs are computed; a non-None result replaces ``grad_input``.
+
+        Example::
+
+            >>> m = gg.nn.Linear(2, 1)
+            >>> h = m.register_full_backward_hook(lambda mod, gin, gout: print(gout[0].shape))
+            >>> m(gg.ones(3, 2, requires_grad=True)).sum().backward()
+            gpugrad.Size([3, 1])
+            >>> h.remove()
+        """
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the module's
+        outputs are computed; a non-None result replaces ``grad_output``.
+
+        Example::
+
+            >>> m = gg.nn.Linear(2, 1)
+            >>> h = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0] * 2,))
+            >>> h.remove()
+        """
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
     # ---------------------------------------------------------------- registration
     def register_buffer(self, name, tensor, persistent=True):
         """Register a tensor that is state but not a parameter (e.g. running statistics).
@@ -170,7 +206,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+                            "(gpugrad Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -191,7 +227,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+                            "(gpugrad.nn.Parameter or None required)")
         if param is not None and param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
                              f"parameters must be created explicitly. To express '{name}' as a "
@@ -235,7 +271,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                                "(gpugrad.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         else:
             modules = d.get("_modules")
@@ -248,14 +284,14 @@ class Module:
             elif modules is not None and name in modules:
                 if value is not None:
                     raise TypeError(f"cannot assign '{_typename(value)}' as child module "
-                                    f"'{name}' (torch.nn.Module or None expected)")
+                                    f"'{name}' (gpugrad.nn.Module or None expected)")
                 modules[name] = value
             else:
                 buffers = d.get("_buffers")
                 if buffers is not None and name in buffers:
                     if value is not None and not isinstance(value, Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                        "(torch.Tensor or None expected)")
+                                        "(gpugrad.Tensor or None expected)")
                     buffers[name] = value
                 else:
                     super().__setattr__(name, value)
@@ -286,6 +322,9 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # Modules pickled before backward hooks existed.
+        self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
 
     # ---------------------------------------------------------------- traversal
     def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):

@@ -280,3 +280,21 @@ def test_normalize_gradcheck():
     y = gg.tensor(X[::-1].copy(), requires_grad=True)
     assert gradcheck(lambda t: F.normalize(t, dim=1), (x,))
     assert gradcheck(lambda s, t: F.cosine_similarity(s, t, dim=1), (x, y))
+
+
+def test_functional_relu_takes_inplace(torch):
+    """F.relu(x, inplace=...) as torch.nn.functional.relu: the same values and gradients,
+    with inplace=True updating a non-leaf input in place."""
+    from torch_compare import same
+
+    def run(m, inplace):
+        x = m.tensor([-1.0, 0.5, 2.0, -3.0], requires_grad=True)
+        h = x * 2
+        y = m.nn.functional.relu(h, inplace=inplace)
+        y.sum().backward()
+        return y, y is h, x.grad
+    same(lambda m: run(m, True), torch)
+    same(lambda m: run(m, False), torch)
+    x = gg.tensor([-1.0, 0.5, 2.0, -3.0], dtype=gg.float64, requires_grad=True)
+    assert gradcheck(lambda t: F.relu(t * 1, inplace=True), (x,))
+    assert gradcheck(lambda t: F.relu(t, inplace=False), (x,))

@@ -139,3 +139,23 @@ def test_sequential_state_dict_round_trip_with_torch():
     fresh.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     for k, v in fresh.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), theirs.state_dict()[k].numpy())
+
+
+def test_parameter_dict_has_the_dict_methods_of_pytorch(torch):
+    """get, setdefault, copy, popitem, fromkeys and clear, as torch.nn.ParameterDict."""
+    from torch_compare import same
+
+    def run(m):
+        p = m.nn.ParameterDict({"a": m.nn.Parameter(m.ones(2)), "b": m.nn.Parameter(m.zeros(1))})
+        out = [p.get("a") is p["a"], p.get("zz"), p.get("zz", 3)]
+        out += [p.setdefault("c", m.nn.Parameter(m.ones(3))).shape, p.setdefault("a") is p["a"]]
+        c = p.copy()
+        out += [type(c).__name__, list(c.keys()), c["a"] is p["a"]]
+        k, v = p.popitem()
+        out += [k, v.shape, list(p.keys())]
+        f = p.fromkeys(["x", "y"], m.nn.Parameter(m.ones(1)))
+        out += [list(f.keys()), repr(f)]
+        p.clear()
+        return out + [len(p), list(p.state_dict()), repr(p)]
+    same(run, torch)
+    same(lambda m: m.nn.ParameterDict().popitem(), torch)

@@ -77,7 +77,8 @@ def test_assigning_registers():
 
 def test_registration_errors():
     net = Net()
-    with pytest.raises(TypeError, match="cannot assign 'gpugrad.Tensor' as parameter 'weight'"):
+    with pytest.raises(TypeError,
+                       match="cannot assign 'gpugrad.FloatTensor' as parameter 'weight'"):
         net.fc1.weight = gg.ones(4, 3)
     with pytest.raises(TypeError, match="cannot assign 'int' as child module 'act'"):
         net.act = 3
@@ -89,7 +90,7 @@ def test_registration_errors():
         net.register_parameter("a.b", None)
     with pytest.raises(TypeError, match="is not a Module subclass"):
         net.add_module("x", 3)
-    with pytest.raises(TypeError, match="cannot assign 'gpugrad.Tensor' object to parameter"):
+    with pytest.raises(TypeError, match="cannot assign 'gpugrad.FloatTensor' object to parameter"):
         net.register_parameter("w", gg.ones(1))
 
     class Early(nn.Module):
@@ -403,3 +404,53 @@ def test_deepcopy_and_pickle_module():
     again = pickle.loads(pickle.dumps(net))
     x = gg.randn(2, 3)
     np.testing.assert_allclose(again(x).detach().numpy(), net(x).detach().numpy())
+
+
+def test_state_dict_carries_versions_and_missing_num_batches_tracked(torch):
+    """state_dict records each module's version in ``_metadata``, so a current BatchNorm
+    checkpoint without num_batches_tracked reports it missing, while a plain dict (an old
+    checkpoint) loads it as 0; the caller's dict is never changed."""
+    from torch_compare import same
+
+    def run(m):
+        net = m.nn.Sequential(m.nn.Linear(2, 3), m.nn.BatchNorm1d(3))
+        sd = net.state_dict()
+        meta = {k: v["version"] for k, v in sd._metadata.items()}
+        del sd["1.num_batches_tracked"]
+        lenient = net.load_state_dict(sd, strict=False)
+        plain = dict(sd)
+        loaded = net.load_state_dict(plain)
+        return meta, lenient.missing_keys, repr(loaded), sorted(plain)
+    same(run, torch)
+
+    def strict(m):
+        sd = m.nn.BatchNorm1d(3).state_dict()
+        del sd["num_batches_tracked"]
+        return m.nn.BatchNorm1d(3).load_state_dict(sd)
+    same(strict, torch)
+
+
+def test_load_state_dict_names_a_non_tensor_value(torch):
+    from torch_compare import same
+
+    def run(m):
+        net = m.nn.Linear(2, 2)
+        sd = net.state_dict()
+        sd["bias"] = [1.0, 2.0]
+        return net.load_state_dict(sd)
+    same(run, torch)
+
+
+def test_registration_messages_match_pytorch(torch):
+    """Type errors name the tensor type by dtype and the expected types as PyTorch does."""
+    from torch_compare import same
+
+    def attempt(m, i):
+        net = m.nn.Sequential(m.nn.Linear(2, 2))
+        net.register_buffer("b", m.zeros(1))
+        return [lambda: net.register_parameter("w", m.ones(1, dtype=m.float64)),
+                lambda: setattr(net[0], "weight", m.ones(2, 2)),
+                lambda: setattr(net, "0", 3),
+                lambda: net.register_buffer("x", 3)][i]()
+    for i in range(4):
+        same(lambda m: attempt(m, i), torch)

@@ -394,6 +394,31 @@ class ParameterDict(Module):
         del self[key]
         return v
 
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self):
+        if not self._keys:
+            raise KeyError("popitem(): dictionary is empty")
+        key = next(reversed(self._keys))   # last in, first out, as dict.popitem
+        return key, self.pop(key)
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self):
+        """A new ParameterDict holding the same Parameter objects."""
+        return ParameterDict(list(self.items()))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
     def update(self, parameters):
         items = parameters.items() if isinstance(parameters, Mapping) else parameters
         for key, value in items:

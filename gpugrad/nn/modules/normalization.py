@@ -43,6 +43,7 @@ def _reset_affine(module, affine):
 class _BatchNorm(Module):
     """Batch normalization over dim 1 with running statistics."""
 
+    _version = 2   # checkpoints of version 2 and later carry num_batches_tracked
     _expected = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
