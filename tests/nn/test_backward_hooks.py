@@ -2,7 +2,6 @@
 import warnings
 
 import numpy as np
-import pytest
 
 import gpugrad as gg
 from gpugrad import nn
