@@ -9,13 +9,14 @@ import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "bfloat16", "int8", "int16", "int32",
            "int64", "uint8", "bool", "half", "float", "double", "long", "int", "short",
-           "get_default_dtype", "set_default_dtype", "promote_types"]
+           "get_default_dtype", "set_default_dtype", "promote_types", "finfo", "iinfo"]
 
 
 class dtype:
     """A tensor element type; ``np_dtype`` is the NumPy dtype that stores it."""
 
     __slots__ = ("name", "np_dtype", "is_floating_point", "is_signed", "itemsize")
+    is_complex = False      # no complex dtypes here
 
     def __init__(self, name, np_dtype):
         self.name = name
@@ -40,12 +41,24 @@ int32 = int = dtype("int32", np.int32)
 int64 = long = dtype("int64", np.int64)
 uint8 = dtype("uint8", np.uint8)
 bool = dtype("bool", np.bool_)
-# NumPy has no bfloat16; the name exists so that code naming it fails with a clear message.
-bfloat16 = None
+
+
+class _MissingDtype(dtype):
+    """A PyTorch dtype that NumPy and CuPy arrays cannot hold: the name exists, and making a
+    tensor of it raises a clear TypeError (rather than silently using the default dtype)."""
+
+    __slots__ = ()
+
+    def __init__(self, name, itemsize):
+        self.name, self.np_dtype, self.itemsize = name, None, itemsize
+        self.is_floating_point = self.is_signed = True
+
+
+bfloat16 = _MissingDtype("bfloat16", 2)
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
 _BY_NP = {d.np_dtype: d for d in _ALL}
-_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL + (bfloat16,)}
 
 
 def _from_name(name):
@@ -67,6 +80,9 @@ def to_numpy_dtype(d):
         return None
     if type(d) is dtype:
         return d.np_dtype
+    if type(d) is _MissingDtype:
+        raise TypeError(f"gpugrad has no {d.name} tensors (NumPy and CuPy have no {d.name} "
+                        f"arrays); use float16 or float32")
     if d is builtins_float:
         # As in PyTorch, ``dtype=float`` means double, whatever the default dtype.
         return np.dtype(np.float64)
@@ -197,3 +213,51 @@ def result_type(*operands):
 
 _NP_BOOL = np.dtype(np.bool_)
 _NP_INT64 = np.dtype(np.int64)
+
+
+class finfo:
+    """Machine limits of a floating dtype (the default dtype when none is given), as
+    ``torch.finfo``: ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (= ``smallest_normal``),
+    ``resolution`` and ``dtype`` (its name).
+
+    Example::
+
+        >>> gg.finfo(gg.float16).max
+        65504.0
+    """
+
+    def __init__(self, type=None):
+        d = get_default_dtype() if type is None else type
+        if not getattr(d, "is_floating_point", False):
+            raise TypeError("gpugrad.finfo() requires a floating point input type. Use "
+                            "gpugrad.iinfo to handle 'gpugrad.finfo'")
+        info = np.finfo(to_numpy_dtype(d))
+        self.bits = _b.int(info.bits)
+        self.eps = _b.float(info.eps)
+        self.max = _b.float(info.max)
+        self.min = _b.float(info.min)
+        self.tiny = self.smallest_normal = _b.float(info.smallest_normal)
+        self.resolution = 10.0 ** -_b.int(info.precision)   # a Python float, not float16's
+        self.dtype = d.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``min``, ``max``, ``dtype``."""
+
+    def __init__(self, type):
+        if type is bool:
+            raise TypeError("gpugrad.bool is not supported by gpugrad.iinfo")
+        if getattr(type, "is_floating_point", True):
+            raise TypeError("gpugrad.iinfo() requires an integer input type. Use "
+                            "gpugrad.finfo to handle 'gpugrad.iinfo'")
+        info = np.iinfo(to_numpy_dtype(type))
+        self.bits, self.min, self.max = _b.int(info.bits), _b.int(info.min), _b.int(info.max)
+        self.dtype = type.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

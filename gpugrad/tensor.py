@@ -41,6 +41,27 @@ class Size(tuple):
     def __repr__(self):
         return f"gpugrad.Size({list(self)})"
 
+    # Slicing, joining and repeating a shape give a shape, as PyTorch's.
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            f"gpugrad.Size")
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(other + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def numel(self):
         n = 1
         for d in self:
@@ -70,11 +91,41 @@ def _make(data, requires_grad=False):
     return t
 
 
+def _legacy_data(args):
+    """The array ``Tensor(*args)`` holds: PyTorch's legacy constructor rules."""
+    default = _dt.get_default_dtype().np_dtype
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
+    if not args:
+        return np.empty((0,), dtype=default)
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        for a in args:
+            if a < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {a}: "
+                                   f"{list(args)}")
+        return np.empty(args, dtype=default)
+    if len(args) > 1:
+        k, bad = next((k, a) for k, a in enumerate(args) if not isinstance(a, int))
+        raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {k + 1} "
+                        f"with error \"type must be tuple of ints,but got "
+                        f"{type(bad).__name__}\"")
+    data = args[0]
+    if isinstance(data, Tensor):
+        return data._data
+    if hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray):
+        return data if data.dtype == default else data.astype(default)
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return np.asarray(data, dtype=default)
+
+
 class Tensor:
     """A multi-dimensional array with autograd, as ``torch.Tensor``.
 
-    Make tensors with :func:`gpugrad.tensor` and the factories (``gg.zeros``, ``gg.randn``);
-    ``Tensor(array)`` wraps an existing array.
+    Make tensors with :func:`gpugrad.tensor` and the factories (``gg.zeros``, ``gg.randn``).
+    As PyTorch's legacy constructor, ``Tensor(data)`` holds the default float dtype
+    (``Tensor([1, 2])`` is float32; an array already of that dtype is wrapped, not copied; a
+    tensor keeps its dtype) and ``Tensor(2, 3)`` is an uninitialised tensor of that shape.
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version",
@@ -82,14 +133,8 @@ class Tensor:
     # Makes NumPy defer to our reflected operators (np.float32(2) * t gives a Tensor).
     __array_priority__ = 1000
 
-    def __new__(cls, data=None, *, requires_grad=False):
-        if data is None:
-            data = np.empty((0,), dtype=_dt.get_default_dtype().np_dtype)
-        if isinstance(data, Tensor):
-            data = data._data
-        elif not hasattr(data, "__cuda_array_interface__"):
-            data = np.asarray(data)
-        t = _make(data)
+    def __new__(cls, *args, requires_grad=False):
+        t = _make(_legacy_data(args))
         if requires_grad:
             t.requires_grad_(True)
         return t
@@ -152,6 +197,29 @@ class Tensor:
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self):
+        """True for floating and signed integer dtypes (not uint8 or bool)."""
+        return self._data.dtype.kind in "fic"
+
+    def is_nonzero(self):
+        """The truth of a one-element tensor (PyTorch's errors for any other size)."""
+        n = self._data.size
+        if n == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if n > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def is_same_size(self, other):
+        return self._data.shape == other._data.shape
+
+    def get_device(self):
+        """The CUDA device index, or -1 for a cpu tensor."""
+        return (self.device.index or 0) if self.is_cuda else -1
 
     def element_size(self):
         return self._data.itemsize

@@ -93,3 +93,56 @@ def test_tensor_infers_dtype_from_numpy_scalars_and_tensors(case, torch):
     the dtypes promote together, as torch.tensor infers them."""
     import numpy as np
     same(lambda m: INFERRED[case](m, np), torch)
+
+
+def _info(m):
+    """``finfo`` and ``iinfo``: PyTorch's top-level names, gpugrad's in ``gpugrad.dtypes``."""
+    return (m.finfo, m.iinfo) if m.__name__ == "torch" else (m.dtypes.finfo, m.dtypes.iinfo)
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", None])
+def test_finfo(name, torch):
+    def f(m):
+        finfo, _ = _info(m)
+        i = finfo(getattr(m, name)) if name else finfo()
+        return i.bits, i.eps, i.max, i.min, i.tiny, i.smallest_normal, i.resolution, i.dtype, \
+            repr(i)
+    same(f, torch)
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32", "int64"])
+def test_iinfo(name, torch):
+    def f(m):
+        i = _info(m)[1](getattr(m, name))
+        return i.bits, i.min, i.max, i.dtype, repr(i)
+    same(f, torch)
+
+
+@pytest.mark.parametrize("call", ["finfo(m.int32)", "iinfo(m.float32)", "iinfo(m.bool)"])
+def test_info_errors(call, torch):
+    same(lambda m: eval(call, {"m": m, "finfo": _info(m)[0], "iinfo": _info(m)[1]}), torch)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_is_complex(name, torch):
+    same(lambda m: getattr(m, name).is_complex, torch)
+
+
+@pytest.mark.parametrize("make", ["gg.tensor([1.0], dtype=gg.bfloat16)",
+                                  "gg.zeros(2, dtype=gg.bfloat16)",
+                                  "gg.ones(2).to(gg.bfloat16)"])
+def test_bfloat16_is_refused_not_replaced(make):
+    # NumPy has no bfloat16: asking for it must fail, not quietly give the default dtype.
+    with pytest.raises(TypeError, match="no bfloat16 tensors"):
+        eval(make, {"gg": gg})
+
+
+def test_bfloat16_name(torch):
+    same(lambda m: (repr(m.bfloat16), m.bfloat16.is_floating_point, m.bfloat16.itemsize),
+         torch)
+    assert pickle_roundtrip(gg.bfloat16) is gg.bfloat16
+
+
+def pickle_roundtrip(obj):
+    import pickle
+    return pickle.loads(pickle.dumps(obj))

@@ -62,12 +62,86 @@ EXPRESSIONS = [
     "m.tensor([1.0], requires_grad=True).clone().is_leaf",
     "m.tensor([1.0], requires_grad=True).detach().requires_grad",
     "m.tensor([1, 2]).requires_grad_(False).requires_grad",
+    # the legacy constructor: data in the default float dtype, or sizes
+    "m.Tensor([1, 2])", "m.Tensor([[1, 2]]).dtype", "m.Tensor(2, 3).shape", "m.Tensor().shape",
+    "m.Tensor(np.array([1, 2]))", "m.Tensor(m.tensor([1, 2]))", "m.Tensor((2, 1))",
+    "m.Tensor([True])", "m.Tensor(m.Size([2, 1])).shape", "m.Tensor(-1)", "m.Tensor(3.5)",
+    "m.Tensor(2, 3.0)",
+    # new_* factories take self's dtype and device unless told
+    "m.ones(2).new_zeros(2, 3, dtype=m.int32)", "m.ones(2, requires_grad=True).new_zeros(2)",
+    "m.ones(2, dtype=m.int32).new_tensor([1.5, 2])", "m.ones(2).new_tensor(m.ones(2))",
+    "m.ones(2).new_full([2], 3, requires_grad=True)", "m.ones(2).new_full((2, 2), 3)",
+    "m.ones(2, dtype=m.float64).new_ones(3)", "m.ones(2, dtype=m.float64).new_ones((3,))",
+    "m.ones(2, dtype=m.float64).new_empty((3,)).dtype", "m.ones(2).new_empty(2, 2).shape",
+    "m.ones(2).type_as(m.ones(2, dtype=m.float64))", "m.ones(2).type_as(m.tensor([1]))",
+    # queries
+    "m.tensor([1, 2]).is_signed()", "m.tensor([1, 2], dtype=m.uint8).is_signed()",
+    "m.tensor([True]).is_signed()", "m.tensor([1.]).is_signed()", "m.tensor([1.]).is_complex()",
+    "m.tensor([1.]).is_nonzero()", "m.tensor(0.).is_nonzero()", "m.tensor([1., 2.]).is_nonzero()",
+    "m.tensor([]).is_nonzero()", "m.tensor([1.]).is_same_size(m.tensor([2.]))",
+    "m.ones(2, 3).is_same_size(m.ones(3, 2))", "m.tensor([1.]).get_device()",
+    # a shape sliced, joined or repeated is still a Size
+    "m.ones(2, 3).shape + (1,)", "(1,) + m.ones(2, 3).shape", "m.ones(2, 3).shape[1:]",
+    "m.ones(2, 3).shape[::-1]", "m.Size([2, 3]) + m.Size([1])", "m.ones(2, 3).shape * 2",
+    "2 * m.ones(2, 3).shape", "m.ones(2, 3).shape + [1]", "m.ones(2, 3).shape[-1]",
+    "m.ones(2, 3).shape[5]", "m.ones(6).chunk(np.int64(3))",
 ]
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_expression(expr, torch):
     same(lambda m: eval(expr, {"m": m, "np": np}), torch)
+
+
+def test_random_fills_and_draws(torch):
+    """uniform_, normal_, bernoulli(_), multinomial: ranges, dtypes and errors as PyTorch's
+    (values are random; what is compared is what PyTorch fixes)."""
+    def f(m):
+        m.manual_seed(0)
+        u = m.ones(2000).uniform_(2, 3)
+        n = m.ones(2000, dtype=m.float64).normal_(5, 0.1)
+        b = m.bernoulli(m.full((2000,), 0.3))
+        with_repl = m.multinomial(m.tensor([1., 3.]), 2000, replacement=True)
+        no_repl = m.multinomial(m.rand(5, 10), 10).sort(1).values
+        return (u.dtype, bool(u.min() >= 2), bool(u.max() < 3), n.dtype,
+                bool(abs(n.mean() - 5) < 0.02), b.dtype, bool(abs(b.mean() - 0.3) < 0.05),
+                with_repl.dtype, bool(abs(with_repl.float().mean() - 0.75) < 0.05),
+                bool((no_repl == m.arange(10)).all()),
+                m.multinomial(m.tensor([0., 0., 5.]), 1), m.multinomial(m.tensor([1., 0.]), 2),
+                m.bernoulli(m.tensor([0., 1.], dtype=m.float64)),
+                m.bernoulli(m.tensor([0., 1.]), p=0.0), m.zeros(3).bernoulli_(1.0),
+                m.zeros(3).bernoulli_(m.tensor([1., 0., 1.])),
+                m.zeros(3, dtype=m.int64).bernoulli_(1.0))
+    same(f, torch)
+    for expr in ["m.multinomial(m.tensor([1., 2.]), 3)", "m.multinomial(m.tensor([1, 2]), 1)",
+                 "m.multinomial(m.tensor([1., -2.]), 1)", "m.multinomial(m.tensor([0., 0.]), 1)",
+                 "m.multinomial(m.tensor([[[0., 1.]]]), 1)",
+                 "m.multinomial(m.tensor([1., 0.]), 0)", "m.bernoulli(m.tensor([0, 1]))",
+                 "m.bernoulli(m.tensor([0., 2.]))", "m.zeros(2).bernoulli_(1.5)",
+                 "m.zeros(2).bernoulli_(m.tensor([0.5, -1.]))",
+                 "m.ones(2, requires_grad=True).uniform_()"]:
+        same(lambda m: eval(expr, {"m": m}), torch)
+
+
+@pytest.mark.parametrize("fill", ["uniform_()", "normal_(2, 3)", "bernoulli_(0.5)"])
+def test_random_fills_cut_the_gradient(fill, torch):
+    # The old value is overwritten: no gradient reaches it (zeros, as PyTorch gives).
+    def f(m):
+        a = m.ones(3, requires_grad=True)
+        x = a * 1
+        eval("x." + fill, {"x": x})
+        (x * 2).sum().backward()
+        return a.grad, x.requires_grad
+    same(f, torch)
+
+
+def test_random_fills_follow_the_seed():
+    draws = []
+    for _ in range(2):
+        gg.manual_seed(3)
+        draws.append([gg.ones(4).uniform_().tolist(), gg.ones(4).normal_().tolist(),
+                      gg.multinomial(gg.ones(6), 3).tolist(), gg.bernoulli(gg.rand(4)).tolist()])
+    assert draws[0] == draws[1]
 
 
 def test_setitem_forms(torch):

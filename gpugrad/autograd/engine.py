@@ -349,6 +349,18 @@ def _add_to_buffer(buffers, node, nr, g):
     buf[nr] = g if prev is None else prev + g
 
 
+def _call_hook(hook, g):
+    """A tensor hook's replacement for gradient ``g`` (``g`` itself when it returns None);
+    PyTorch's error when the replacement has another shape."""
+    r = hook(g)
+    if r is None:
+        return g
+    if tuple(r.shape) != tuple(g.shape):
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', type(hook).__name__)}' has "
+                           f"changed the size of value")
+    return r
+
+
 def _run_node(node, grads, keep_graph, needed, captures, captured, pending):
     if type(node) is AccumulateGrad:
         _run_accumulate(node, grads[0], needed, captures, captured, pending)
@@ -359,9 +371,7 @@ def _run_node(node, grads, keep_graph, needed, captures, captured, pending):
         for nr, per_output in hooks.items():
             if grads[nr] is not None:
                 for h in list(per_output.values()):
-                    r = h(grads[nr])
-                    if r is not None:
-                        grads[nr] = r
+                    grads[nr] = _call_hook(h, grads[nr])
     retain = d.get("_retain_grad_hooks")
     if retain:
         for nr, ref in retain.items():
@@ -501,9 +511,7 @@ def _run_accumulate(node, g, needed, captures, captured, pending):
     hooks = extra.get("hooks") if extra else None
     if hooks:
         for h in list(hooks.values()):
-            r = h(g)
-            if r is not None:
-                g = r
+            g = _call_hook(h, g)
     if captures is not None:
         idx = captures.get((node, 0))
         if idx is not None:

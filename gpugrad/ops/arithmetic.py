@@ -249,6 +249,10 @@ class Where(Function):
                                f"tensor with dtype {cond.dtype}")
         a, b = promote_pair(a, b)
         xp = get_array_module(cond, a, b)
+        if not hasattr(a, "dtype") and not hasattr(b, "dtype"):
+            # Two Python numbers: PyTorch's scalar dtype (a float gives the default float
+            # dtype), where NumPy would give float64.
+            a = xp.asarray(a, dtype=_dt.result_type(a, b))
         ctx.save_for_backward(cond)
         return xp.where(cond, a, b)
 
@@ -365,18 +369,29 @@ def add(input, other, *, alpha=1, out=None):
         tensor([2., 3.])
     """
     if alpha != 1:
-        other = as_operand(other) * alpha
+        other = _scaled(input, other, alpha)
     return _out(_binary(Add, input, other), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``, broadcasting."""
     if alpha != 1:
-        other = as_operand(other) * alpha
+        other = _scaled(input, other, alpha)
     return _out(_binary(Sub, input, other), out)
 
 
 subtract = sub
+
+
+def _scaled(input, other, alpha):
+    """``alpha * other`` for add and sub: a float alpha needs a floating result, as PyTorch."""
+    other = as_operand(other)
+    if isinstance(alpha, float):
+        ops = [x._data if isinstance(x, Tensor) else x for x in (as_operand(input), other)]
+        if _dt.result_type(*ops).kind in "biu":
+            raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                               "floating point number.")
+    return other * alpha
 
 
 def rsub(input, other, *, alpha=1):
@@ -406,8 +421,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     elif rounding_mode == "floor":
         r = q.floor()
     else:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                         f"but found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
     a, b = as_operand(input), as_operand(other)
     ints = all((not isinstance(x, Tensor) and isinstance(x, int)) or
                (isinstance(x, Tensor) and x._data.dtype.kind in "iub") for x in (a, b))
@@ -604,6 +619,10 @@ def equal(input, other):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (tensors of one dtype)."""
+    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{_dt.torch_name(input._data.dtype)} did not match "
+                           f"{_dt.torch_name(other._data.dtype)}")
     xp = get_array_module(input._data)
     return _make(xp.isclose(input._data, as_operand(other)._data if isinstance(
         other, Tensor) else other, rtol=rtol, atol=atol, equal_nan=equal_nan))
@@ -616,7 +635,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _invert(self):
     if self._data.dtype.kind == "f":
-        raise TypeError("bitwise_not is only supported for integer and boolean tensors")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
     return _make(get_array_module(self._data).invert(self._data))
 
 

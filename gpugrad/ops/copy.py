@@ -72,6 +72,8 @@ def parse_to_args(args, kwargs):
     if kwargs:
         raise TypeError(_to_arguments_error(args, given))
     for a in args:
+        if a is None:
+            continue            # to(None) changes nothing, as PyTorch's
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
         elif isinstance(a, _dt.dtype) or a in (float, int, bool) or isinstance(a, np.dtype):
@@ -160,13 +162,18 @@ def type_(self, dtype=None, non_blocking=False):
     return to(self, dtype)
 
 
+def type_as(self, other):
+    """This tensor cast to ``other``'s dtype (as ``self.type(other.type())``)."""
+    return to(self, other.dtype)
+
+
 def _dev_of(a):
     from ..backend import device_of
     return device_of(a)
 
 
 register_methods(
-    clone=clone, to=to, cpu=cpu, cuda=cuda, type=type_,
+    clone=clone, to=to, cpu=cpu, cuda=cuda, type=type_, type_as=type_as,
     float=_caster(_dt.float32), double=_caster(_dt.float64), half=_caster(_dt.float16),
     long=_caster(_dt.int64), int=_caster(_dt.int32), bool=_caster(_dt.bool),
     short=_caster(_dt.int16), char=_caster(_dt.int8), byte=_caster(_dt.uint8),

@@ -12,11 +12,13 @@ from ..backend import device as _parse_device, get_default_device
 from ..backend import cuda as _cuda
 from ..tensor import Tensor, _make
 from ..random import _generator_for
+from ._util import register_methods
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
            "randint_like", "arange", "linspace", "logspace", "eye", "rand", "randn", "randint",
-           "randperm", "normal", "scalar_tensor", "tril", "triu"]
+           "randperm", "normal", "scalar_tensor", "tril", "triu", "tril_indices",
+           "triu_indices", "bernoulli", "multinomial"]
 
 
 def _xp_for(device):
@@ -73,6 +75,10 @@ def _infer_dtype(data):
             found.append(default_float)
         elif isinstance(x, numbers.Complex):
             raise TypeError("complex tensors are not supported")
+        elif isinstance(x, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        elif x is None:
+            raise RuntimeError("Could not infer dtype of NoneType")
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
     walk(data)
@@ -98,6 +104,8 @@ def _to_host_array(data, dtype):
         return np.array(data, dtype=dtype)
     if hasattr(data, "__cuda_array_interface__"):
         return data.astype(dtype) if dtype is not None else data.copy()
+    if isinstance(data, range):
+        data = list(data)
     if dtype is None:
         dtype = _infer_dtype(data)      # before tensors become lists: their dtypes count
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _iter_flat(data)):
@@ -303,6 +311,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     npd = _dt.to_numpy_dtype(dtype) or _infer_dtype(vals)
     xp, dev = _xp_for(device)
     data = _on(dev, lambda: xp.arange(*vals, dtype=np.float64 if npd.kind == "f" else None)
@@ -391,17 +401,180 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(gen._draw("randperm", (n,), npd), requires_grad)
 
 
-def tril(input, diagonal=0):
-    from .arithmetic import where
-    xp = input._array_module
+def _tri_mask(name, input, diagonal):
+    """The bool mask of ``tri(rows, cols, diagonal)`` for the last two dims of ``input``."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     r, c = input._data.shape[-2:]
-    mask = _make(xp.tri(r, c, diagonal, dtype=bool))
-    return where(mask, input, 0)
+    return input._array_module.tri(r, c, diagonal, dtype=bool)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dims (on and below ``diagonal``); zeros elsewhere.
+
+    Example::
+
+        >>> gg.ones(2, 2).tril()
+        tensor([[1., 0.],
+                [1., 1.]])
+    """
+    from .arithmetic import where
+    return where(_make(_tri_mask("tril", input, diagonal)), input, 0)
 
 
 def triu(input, diagonal=0):
+    """The upper triangle of the last two dims (on and above ``diagonal``); zeros elsewhere."""
     from .arithmetic import where
+    return where(_make(~_tri_mask("triu", input, diagonal - 1)), input, 0)
+
+
+def _tri_indices(keep, row, col, offset, dtype, device):
+    npd = _dt.to_numpy_dtype(dtype) or _INT64
+    xp, dev = _xp_for(device)
+    mask = np.tri(row, col, offset, dtype=bool)
+    idx = np.stack(np.nonzero(mask if keep else ~mask)).astype(npd)
+    return _finish(_on(dev, lambda: xp.asarray(idx)), False)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    """The (row, column) indices of the lower triangle of a ``row`` x ``col`` matrix, as a
+    2 x N tensor in row-major order.
+
+    Example::
+
+        >>> gg.tril_indices(2, 2)
+        tensor([[0, 1, 1],
+                [0, 0, 1]])
+    """
+    return _tri_indices(True, row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    """The (row, column) indices of the upper triangle (on and above ``offset``)."""
+    return _tri_indices(False, row, col, offset - 1, dtype, device)
+
+
+# ------------------------------------------------------------------ Tensor.new_* and fills
+def _new_factory(fn):
+    """``self.new_zeros(size)`` and friends: ``fn`` with self's dtype and device by default."""
+    def method(self, *args, dtype=None, device=None, requires_grad=False, **kwargs):
+        return fn(*args, dtype=self.dtype if dtype is None else dtype,
+                  device=self.device if device is None else device,
+                  requires_grad=requires_grad, **kwargs)
+    method.__name__ = "new_" + fn.__name__
+    method.__doc__ = f"``gpugrad.{fn.__name__}`` with this tensor's dtype and device."
+    return method
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data`` with this tensor's dtype and device unless given."""
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+def _fill_with(self, values):
+    """Write ``values`` (a fresh tensor with no history) into self in place: as copy_, so the
+    gradient reaching self's old value is zero, as for PyTorch's random fills."""
+    from .inplace import copy_
+    return copy_(self, values)
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    """Fill with samples from U(from_, to); returns self."""
+    u = _random("rand", self._data.shape, self.dtype, self.device, False, generator)
+    return _fill_with(self, u * (to - from_) + from_)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with samples from N(mean, std**2); returns self."""
+    z = _random("randn", self._data.shape, self.dtype, self.device, False, generator)
+    return _fill_with(self, z * std + mean)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0 or 1 in ``input``'s dtype, 1 with probability ``input`` (or ``p``) at each element.
+
+    Example::
+
+        >>> gg.bernoulli(gg.tensor([0.0, 1.0]))
+        tensor([0., 1.])
+    """
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{_dt.torch_name(input._data.dtype)}'")
+    probs = input._data if p is None else p
+    _check_probabilities(probs)
+    u = _random("rand", input._data.shape, _dt.float64, input.device, False, generator)._data
+    return _make((u < probs).astype(input._data.dtype))
+
+
+def _check_probabilities(p):
+    """PyTorch's error for a probability (a number or an array) outside [0, 1]."""
+    bad = not 0 <= p <= 1 if isinstance(p, (int, float)) else bool(((p < 0) | (p > 1)).any())
+    if bad:
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
+                           "this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 0 or 1, 1 with probability ``p`` (a number or a tensor); returns self."""
+    probs = p._data if isinstance(p, Tensor) else p
+    if isinstance(probs, (int, float)) and not 0 <= probs <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={probs}")
+    _check_probabilities(probs)
+    u = _random("rand", self._data.shape, _dt.float64, self.device, False, generator)._data
+    return _fill_with(self, _make((u < probs).astype(self._data.dtype)))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn from the categories of each row of ``input`` (non-negative weights,
+    not necessarily normalised); without ``replacement`` each index appears once per row.
+
+    Example::
+
+        >>> gg.multinomial(gg.tensor([0.0, 1.0]), 2, replacement=True)
+        tensor([1, 1])
+    """
+    w = input._data
+    if w.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_dt.torch_name(w.dtype)}")
+    if w.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    n = w.shape[-1]
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
     xp = input._array_module
-    r, c = input._data.shape[-2:]
-    mask = _make(~xp.tri(r, c, diagonal - 1, dtype=bool))
-    return where(mask, input, 0)
+    rows = w.reshape(-1, n).astype(np.float64)
+    if bool(xp.any(~xp.isfinite(rows) | (rows < 0))):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if bool(xp.any(rows.sum(axis=1) <= 0)):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    draw = (rows.shape[0], num_samples) if replacement else rows.shape
+    u = _random("rand", draw, _dt.float64, input.device, False, generator)._data
+    if replacement:
+        cdf = xp.cumsum(rows, axis=1)
+        cdf /= cdf[:, -1:]
+        # The category of a uniform draw is how many cumulative weights it passes.
+        idx = xp.minimum((u[:, :, None] >= cdf[:, None, :]).sum(axis=2), n - 1)
+    else:
+        # Exponential races: each category's arrival time is Exp(1) / weight; the first
+        # ``num_samples`` to arrive are a draw without replacement (zero weights come last).
+        with np.errstate(divide="ignore"):
+            keys = -xp.log(u) / rows
+        idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    return _make(idx.reshape(w.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+register_methods(
+    bernoulli=bernoulli, bernoulli_=bernoulli_, multinomial=multinomial,
+    tril=tril, triu=triu, new_tensor=new_tensor, new_zeros=_new_factory(zeros),
+    new_ones=_new_factory(ones), new_empty=_new_factory(empty), new_full=_new_factory(full),
+    uniform_=uniform_, normal_=normal_,
+)

@@ -13,6 +13,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import as_operand, register_methods
 from .inplace import _check_inplace, apply_inplace
+from .shape import expanded_shape
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
            "nonzero", "index_put", "take", "take_along_dim", "index_add", "index_copy",
@@ -53,8 +54,14 @@ def _normalize_index(idx, xp, shape=None):
             advanced = True
         elif isinstance(i, np.generic):
             out.append(i.item())
-        else:
+        elif isinstance(i, (int, slice)) or i is None or i is Ellipsis:
             out.append(i)
+        elif isinstance(i, (str, bytes)):
+            # PyTorch tries to make an index tensor of it.
+            raise TypeError(f"new(): invalid data type '{type(i).__name__}'")
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(i).__name__})")
     return tuple(out), advanced
 
 
@@ -255,7 +262,7 @@ def setitem(self, idx, value):
     """``self[idx] = value``: writes into self's storage (recorded while grad mode is on)."""
     xp = get_array_module(self._data)
     nidx, advanced = _normalize_index(idx, xp, self._data.shape)
-    value = as_operand(value)
+    value = _strip_leading_ones(as_operand(value))
     recording = _tls.grad_enabled and (self._requires_grad or
                                       getattr(value, "_requires_grad", False))
     if not recording:
@@ -270,15 +277,47 @@ def setitem(self, idx, value):
             _check_bounds(self._data.shape, nidx)
             raise IndexError(str(e)) from None
         except ValueError as e:
+            if isinstance(value, Tensor):
+                _check_value_shape(value, self._data[nidx].shape, advanced)
             raise RuntimeError(f"shape mismatch: {e}") from None
         self._version[0] += 1
         return
     if not advanced:
         # Basic indexing selects a view: copy into it, as PyTorch (CopySlices on the base).
         from .inplace import copy_
-        copy_(getitem(self, idx), value)
+        view = getitem(self, idx)
+        if isinstance(value, Tensor):
+            expanded_shape(value, view._data.shape)
+        copy_(view, value)
         return
     apply_inplace(self, _IndexPutInplace, value, nidx)
+
+
+def _check_value_shape(value, target, advanced):
+    """PyTorch's error when a value does not broadcast to the indexed shape ``target``."""
+    if not advanced:
+        expanded_shape(value, target)
+        return
+    from ..autograd.broadcast import broadcast_shapes
+    try:
+        ok = broadcast_shapes(value._data.shape, target) == tuple(target)
+    except RuntimeError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} "
+                           f"cannot be broadcast to indexing result of shape {list(target)}")
+
+
+def _strip_leading_ones(value):
+    """A tensor value without its leading size-1 dims: PyTorch assigns ``x[1] = t`` with t of
+    shape (1,) or (1, 1, n) as if t had none, then expands it to the indexed shape."""
+    if not isinstance(value, Tensor):
+        return value
+    shape = value._data.shape
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return value.reshape(shape[k:]) if k else value
 
 
 class _IndexPutInplace(IndexPut):
@@ -321,22 +360,40 @@ def gather(input, dim, index, *, sparse_grad=False):
     nd = input._data.ndim
     d = _wrap_dim(dim, nd)
     ix = index._data
+    _check_dim_index("gather", input._data, d, ix)
+    idx = _dim_index(nd, d, ix)
+    return GetItem.apply(input, idx, True)
+
+
+def _check_dim_index(name, x, d, ix, src=None):
+    """PyTorch's checks of gather's and scatter's ``index`` along dim ``d`` of array ``x``
+    (and of scatter's ``src``): dtype, rank, sizes and bounds, before anything is written."""
+    nd = x.ndim
     if ix.dtype.kind not in "iu":
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if src is not None and src.dtype != x.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
     if ix.ndim != nd and not (nd == 0 and ix.ndim <= 1):
-        raise RuntimeError("Index tensor must have the same number of dimensions as input "
-                           "tensor")
-    for k in range(nd):
-        if k != d and ix.shape[k] > input._data.shape[k]:
-            raise RuntimeError(f"Size does not match at dimension {k} expected index "
-                               f"{list(ix.shape)} to be smaller than self "
-                               f"{list(input._data.shape)} apart from dimension {d}")
-    n = input._data.shape[d] if nd else 1
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'input' if name == 'gather' else 'self'} tensor")
+    too_big = [k for k in range(nd) if k != d and ix.shape[k] > x.shape[k]]
+    if src is not None and ix.ndim == src.ndim:
+        src_small = any(i > n for i, n in zip(ix.shape, src.shape))
+    else:
+        src_small = False
+    if too_big or src_small:
+        if name == "gather":
+            raise RuntimeError(f"Size does not match at dimension {too_big[0]} expected index "
+                               f"{list(ix.shape)} to be no larger than self {list(x.shape)} "
+                               f"apart from dimension {d}")
+        extra = f" and to be no larger size than src {list(src.shape)}" if src is not None \
+            else ""
+        raise RuntimeError(f"Expected index {list(ix.shape)} to be no larger than self "
+                           f"{list(x.shape)} apart from dimension {d}{extra}")
+    n = x.shape[d] if nd else 1
     if ix.size and (int(ix.max()) >= n or int(ix.min()) < 0):
         bad = int(ix.max()) if int(ix.max()) >= n else int(ix.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-    idx = _dim_index(nd, d, ix)
-    return GetItem.apply(input, idx, True)
 
 
 def take_along_dim(input, indices, dim=None):
@@ -378,6 +435,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         src = value
     d = _wrap_dim(dim, input._data.ndim)
     ix = index._data
+    _check_dim_index("scatter", input._data, d, ix,
+                     src._data if isinstance(src, Tensor) else None)
     idx = _dim_index(input._data.ndim, d, ix)
     if isinstance(src, Tensor) and src._data.shape != ix.shape:
         src = src[tuple(slice(0, s) for s in ix.shape)]
@@ -534,6 +593,12 @@ def sort(input, dim=-1, descending=False, stable=False):
     order = xp.argsort(key, axis=d, kind="stable").astype(np.int64)
     if descending and input._data.dtype.kind == "b":
         order = xp.flip(xp.argsort(input._data, axis=d, kind="stable"), axis=d).astype(np.int64)
+    elif descending and input._data.dtype.kind == "f":
+        # NaN counts as the largest value (first when descending); NumPy puts it last.
+        nan_sorted = xp.take_along_axis(xp.isnan(input._data), order, axis=d)
+        if bool(nan_sorted.any()):
+            order = xp.take_along_axis(order, xp.argsort(~nan_sorted, axis=d, kind="stable"),
+                                       axis=d)
     idx = _make(order)
     return minmax_result("sort", gather(input, d, idx), idx)
 

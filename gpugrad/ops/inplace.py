@@ -363,5 +363,8 @@ register_methods(
         "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg", "clamp",
         "clamp_min", "clamp_max", "floor", "ceil", "round", "trunc", "sign", "reciprocal",
         "rsqrt", "log1p", "expm1", "square", "masked_fill", "index_fill", "scatter",
-        "scatter_add", "index_add", "index_copy", "lerp", "nan_to_num", "erf")}
+        "scatter_add", "index_add", "index_copy", "lerp", "nan_to_num", "erf", "tril", "triu",
+        "addcmul", "addcdiv", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinh", "cosh",
+        "tan", "log2", "log10", "exp2", "frac", "atan2", "arctan2", "hypot", "xlogy", "logit",
+        "sgn", "deg2rad", "rad2deg", "clip", "index_put")}
 )

@@ -305,6 +305,41 @@ def _parse_einsum(equation, ndims):
     return ins, out
 
 
+def _check_einsum_sizes(equation, ins, out, operands):
+    """PyTorch's errors for the operand count, for an output subscript repeated or unknown,
+    and for sizes that disagree (within an operand exactly; across operands, a size of 1
+    broadcasts). Subscripts absent from ``equation`` stand for dims under an ellipsis."""
+    if len(ins) != len(operands):
+        raise RuntimeError(f"einsum(): {'fewer' if len(operands) < len(ins) else 'more'} "
+                           f"operands were provided than specified in the equation")
+    for c in out:
+        if out.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the "
+                               f"output")
+        if not any(c in s for s in ins):
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
+                               f"equation for any input operand")
+    seen = {}
+    for k, (s, o) in enumerate(zip(ins, operands)):
+        local = {}
+        for c, n in zip(s, o._data.shape):
+            if c in local and local[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but "
+                                   f"the sizes don't match, {n} != {local[c]}")
+            local[c] = n
+        for c, n in local.items():
+            prev = seen.get(c, 1)
+            if n != prev and prev != 1 and n != 1:
+                if c not in equation:
+                    raise RuntimeError(f"einsum(): dimension {s.index(c)} covered by ellipsis "
+                                       f"in operand {k}has size {n} which does not broadcast "
+                                       f"with previously seen ellipsis with size {prev} for "
+                                       f"the respective dimension")
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} "
+                                   f"which does not broadcast with previously seen size {prev}")
+            seen[c] = n if prev == 1 else prev
+
+
 def einsum(equation, *operands):
     """Einstein summation, as ``torch.einsum`` (differentiable, including diagonals).
 
@@ -322,6 +357,7 @@ def einsum(equation, *operands):
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
                                f"does not match the number of dimensions ({o.ndim}) for "
                                f"operand {ins.index(s)} and no ellipsis was given")
+    _check_einsum_sizes(equation, ins, out, operands)
     first = operands[0]._data.dtype
     for o in operands[1:]:
         if o._data.dtype != first:

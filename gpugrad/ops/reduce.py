@@ -151,8 +151,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: "
+        which = "Input" if dtype is None else "Optional"
+        raise RuntimeError(f"mean(): could not infer output dtype. {which} dtype must be either "
+                           f"a floating point or complex dtype. Got: "
                            f"{_dt.torch_name(input._data.dtype)}")
     axes = normalize_dims(dim, input._data.ndim)
     return (Mean if dim is None else MeanDim).apply(input, axes, keepdim)
@@ -518,6 +519,17 @@ def count_nonzero(input, dim=None):
     return _make(xp.asarray(xp.count_nonzero(input._data, axis=axes), dtype=np.int64))
 
 
+def _nan_wins(x, idx, d):
+    """``idx`` (one index along ``d``, kept as a dim), or the first NaN's index where ``x``
+    has a NaN along ``d``: PyTorch's median of anything with a NaN is NaN."""
+    if x.dtype.kind != "f":
+        return idx
+    xp = get_array_module(x)
+    nan = xp.isnan(x)
+    has = nan.any(axis=d, keepdims=True)
+    return xp.where(has, xp.argmax(nan, axis=d, keepdims=True), idx).astype(np.int64)
+
+
 def median(input, dim=None, keepdim=False):
     """The lower median (PyTorch's definition), or ``(values, indices)`` along ``dim``."""
     from ..return_types import minmax_result
@@ -533,8 +545,8 @@ def median(input, dim=None, keepdim=False):
             return reshape(sum(flat) * float("nan"), ())
         k = (flat._data.size - 1) // 2
         order = xp.argsort(flat._data, kind="stable")
-        idx = _make(order[k:k + 1].astype(np.int64))
-        return reshape(gather(flat, 0, idx), ())
+        idx = _nan_wins(flat._data, order[k:k + 1].astype(np.int64), 0)
+        return reshape(gather(flat, 0, _make(idx)), ())
     d = _wrap_dim(dim, x.ndim)
     if x.ndim == 0:  # the median of one element, with index 0 (0-d, as PyTorch's)
         vals, idx = median(reshape(input, (1,)), 0)
@@ -542,7 +554,7 @@ def median(input, dim=None, keepdim=False):
     _check_nonempty("median", input, (d,), False)
     k = (x.shape[d] - 1) // 2
     order = xp.argsort(x, axis=d, kind="stable")
-    idx = xp.take(order, [k], axis=d).astype(np.int64)
+    idx = _nan_wins(x, xp.take(order, [k], axis=d).astype(np.int64), d)
     vals = gather(input, d, _make(idx))
     if not keepdim:
         from .shape import squeeze
@@ -565,8 +577,23 @@ def nanmean(input, dim=None, keepdim=False):
     return nansum(input, dim, keepdim) / sum(keep, dim, keepdim)
 
 
+def sum_to_size(input, *size):
+    """Sum ``input`` down to ``size``, a shape it broadcasts from (the reverse of expand)."""
+    if len(size) == 1 and not isinstance(size[0], int):
+        size = tuple(size[0])
+    shape = input._data.shape
+    lead = len(shape) - len(size)
+    # (``any`` here is this module's reduction, not the builtin.)
+    if lead < 0 or [1 for s, n in zip(size, shape[lead:]) if s != 1 and s != n]:
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
+    ones = tuple(lead + k for k, s in enumerate(size) if s == 1 and shape[lead + k] != 1)
+    out = sum(input, ones, keepdim=True) if ones else input
+    return sum(out, tuple(range(lead))) if lead else out
+
+
 register_methods(
-    sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, aminmax=aminmax,
+    sum=sum, sum_to_size=sum_to_size, mean=mean, prod=prod, max=max, min=min, amax=amax,
+    amin=amin, aminmax=aminmax,
     argmax=argmax, argmin=argmin, cumsum=cumsum, cumprod=cumprod, all=all, any=any,
     count_nonzero=count_nonzero, median=median, nansum=nansum, nanmean=nanmean,
 )

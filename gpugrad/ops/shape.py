@@ -35,6 +35,10 @@ def _infer_shape(shape, numel):
                 raise RuntimeError(f"invalid shape dimension {s}")
             known *= s
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               f"because the unspecified dimension size -1 can be any value "
+                               f"and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
@@ -112,9 +116,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
-    sizes = _infer_shape(sizes, shape[d])
+    try:
+        sizes = _infer_shape(sizes, shape[d])
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {d} ({shape[d]}) in the input tensor") from None
     return Reshape.apply(input, shape[:d] + tuple(sizes) + shape[d + 1:])
 
 
@@ -260,19 +269,22 @@ def squeeze(input, dim=None):
 
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at ``dim``."""
+    if isinstance(dim, bool) or not hasattr(type(dim), "__index__"):
+        raise TypeError(f"unsqueeze(): argument 'dim' (position 1) must be int, not "
+                        f"{type(dim).__name__}")
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape) + 1)
     return Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
 
 
-def broadcast_to(input, size):
-    """``input`` seen with ``size`` by broadcasting (a read-only view)."""
+def expanded_shape(input, size):
+    """The shape ``input.expand(*size)`` has (-1 keeps a dim), or PyTorch's error."""
     shape = input._data.shape
-    size = _shape_arg((size,)) if not isinstance(size, int) else (size,)
     lead = len(size) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"The number of sizes provided ({len(size)}) must be greater or "
-                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+        raise RuntimeError(f"expand({input.type()}{{{list(shape)}}}, size={list(size)}): the "
+                           f"number of sizes provided ({len(size)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({len(shape)})")
     target = []
     for i, s in enumerate(size):
         if s == -1:
@@ -285,7 +297,14 @@ def broadcast_to(input, size):
                                f"size ({shape[i - lead]}) at non-singleton dimension {i}.  "
                                f"Target sizes: {list(size)}.  Tensor sizes: {list(shape)}")
         target.append(s)
-    target = tuple(target)
+    return tuple(target)
+
+
+def broadcast_to(input, size):
+    """``input`` seen with ``size`` by broadcasting (a read-only view)."""
+    shape = input._data.shape
+    size = _shape_arg((size,)) if not isinstance(size, int) else (size,)
+    target = expanded_shape(input, size)
     if target == shape:
         return Reshape.apply(input, shape)
     return BroadcastTo.apply(input, target)
@@ -468,7 +487,7 @@ def chunk(input, chunks, dim=0):
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
     if n == 0:  # PyTorch gives ``chunks`` empty pieces
         return split(input, [0] * chunks, dim)
-    return split(input, -(-n // chunks), dim)
+    return split(input, int(-(-n // chunks)), dim)
 
 
 def unbind(input, dim=0):
@@ -551,8 +570,10 @@ def repeat(input, *sizes):
     return reshape(x, tuple(r * s for r, s in zip(sizes, full)))
 
 
-def tile(input, dims):
-    dims = tuple(dims)
+def tile(input, *dims):
+    """Repeat along each dim: ``tile((2, 2))`` or ``tile(2, 2)``; fewer ``dims`` than the
+    tensor has are padded with 1s in front (``tile(2)`` repeats the last dim)."""
+    dims = _shape_arg(dims)
     nd = input._data.ndim
     if len(dims) < nd:
         dims = (1,) * (nd - len(dims)) + dims

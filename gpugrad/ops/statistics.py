@@ -12,7 +12,8 @@ from ..backend import get_array_module
 from ._util import normalize_dims, register_methods
 from .reduce import _expand_back, amax, amin, mean, sum
 
-__all__ = ["var", "std", "var_mean", "std_mean", "logsumexp", "norm"]
+__all__ = ["var", "std", "var_mean", "std_mean", "logsumexp", "norm", "cummax", "cummin",
+           "quantile"]
 
 
 def _count(shape, axes):
@@ -212,4 +213,133 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return sum(x.abs() ** p, dim, keepdim) ** (1.0 / p)
 
 
-register_methods(var=var, std=std, logsumexp=logsumexp, norm=norm)
+def _scan(xp, ufunc, a, axis):
+    """``ufunc.accumulate(a, axis)`` for an associative ufunc, on NumPy or CuPy arrays."""
+    if xp is np:
+        return getattr(np, ufunc).accumulate(a, axis=axis)
+    # CuPy accumulates only add and multiply: a log-step (Hillis-Steele) scan instead.
+    fn = getattr(xp, ufunc)
+    out = a.copy()
+    n, step = a.shape[axis], 1
+    head = [slice(None)] * a.ndim
+    tail = [slice(None)] * a.ndim
+    while step < n:
+        head[axis], tail[axis] = slice(step, None), slice(None, n - step)
+        out[tuple(head)] = fn(out[tuple(head)], out[tuple(tail)])
+        step *= 2
+    return out
+
+
+def _running_extreme(name, ufunc, input, dim):
+    """(values, indices) of the running max or min along ``dim``; the index is the latest
+    position holding the running value, as PyTorch's. Values are a gather of the input, so
+    their gradient flows to those positions."""
+    from ..return_types import minmax_result
+    from ..tensor import _make, _wrap_dim
+    from .indexing import gather
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return minmax_result(name, input.clone(), _make(get_array_module(x).zeros((), np.int64)))
+    xp = get_array_module(x)
+    with np.errstate(invalid="ignore"):
+        run = _scan(xp, ufunc, x, d)
+    pos = xp.arange(x.shape[d]).reshape((-1,) + (1,) * (x.ndim - d - 1))
+    # Where an element equals the running value (or is a NaN, which the running value then
+    # is too), it is the newest holder; carrying the largest such position forward gives the
+    # index.
+    hit = (x == run) | (xp.isnan(x) if x.dtype.kind == "f" else False)
+    idx = _scan(xp, "maximum", xp.where(hit, pos, 0), d)
+    indices = _make(idx.astype(np.int64))
+    return minmax_result(name, gather(input, d, indices), indices)
+
+
+def cummax(input, dim):
+    """Running maximum along ``dim`` and where it was found: ``(values, indices)``.
+
+    Example::
+
+        >>> gg.cummax(gg.tensor([1.0, 3.0, 2.0]), 0).indices
+        tensor([0, 1, 1])
+    """
+    return _running_extreme("cummax", "maximum", input, dim)
+
+
+def cummin(input, dim):
+    """Running minimum along ``dim`` and where it was found: ``(values, indices)``."""
+    return _running_extreme("cummin", "minimum", input, dim)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_ranks(q, input, interpolation):
+    """``q`` as a 1-D float64 host array (and whether it was a scalar), after PyTorch's
+    checks of the input, q and the interpolation."""
+    from ..tensor import Tensor
+    if input._data.dtype.kind != "f" or input._data.dtype.itemsize < 4:
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q._data.dtype != input._data.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if q._data.ndim > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        scalar, qs = q._data.ndim == 0, np.asarray(q.tolist(), dtype=np.float64).reshape(-1)
+        if ((qs < 0) | (qs > 1)).any():
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+        scalar, qs = True, np.array([q], dtype=np.float64)
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if input._data.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    return qs, scalar
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-th quantiles along ``dim`` (of all elements when None), interpolating
+    between the two nearest sorted values as ``interpolation`` says; NaN where the values
+    hold a NaN. A 1-D ``q`` adds a leading dim with one entry per quantile.
+
+    Example::
+
+        >>> gg.tensor([0.0, 1.0, 2.0, 3.0]).quantile(0.5)
+        tensor(1.5000)
+    """
+    from ..tensor import _make, _wrap_dim
+    from .arithmetic import where
+    from .indexing import index_select, sort
+    qs, scalar = _quantile_ranks(q, input, interpolation)
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else _wrap_dim(dim, x._data.ndim)
+    if x._data.ndim == 0:
+        x = x.reshape(1)
+    ordered = sort(x, d).values
+    n = x._data.shape[d]
+    ranks = qs * (n - 1)
+    if interpolation == "nearest":
+        ranks = np.round(ranks)         # half to even, as PyTorch's
+    lo, hi = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
+    xp = get_array_module(x._data)
+    v_lo = index_select(ordered, d, _make(xp.asarray(lo)))
+    v_hi = index_select(ordered, d, _make(xp.asarray(hi)))
+    shape = [1] * x._data.ndim
+    shape[d] = len(qs)
+    frac = _make(xp.asarray((ranks - lo).reshape(shape), dtype=x._data.dtype))
+    out = {"lower": lambda: v_lo, "higher": lambda: v_hi,
+           "midpoint": lambda: (v_lo + v_hi) * 0.5,
+           "nearest": lambda: v_lo,
+           "linear": lambda: v_lo + (v_hi - v_lo) * frac}[interpolation]()
+    has_nan = _make(xp.isnan(x._data).any(axis=d, keepdims=True))
+    out = where(has_nan, float("nan"), out).movedim(d, 0)
+    if keepdim:
+        out = out.reshape((len(qs),) + (1,) * input._data.ndim) if dim is None \
+            else out.unsqueeze(d + 1)
+    return out[0] if scalar else out
+
+
+register_methods(var=var, std=std, logsumexp=logsumexp, norm=norm, cummax=cummax,
+                 cummin=cummin, quantile=quantile)

@@ -15,6 +15,8 @@ from ._util import not_implemented_for, register_methods, to_float
 
 __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
            "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+           "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "arcsin", "arccos",
+           "arctan",
            "sigmoid", "relu", "abs", "absolute", "sign", "floor", "ceil", "round", "trunc",
            "frac", "clamp", "clip", "clamp_min", "clamp_max", "erf", "isnan", "isinf",
            "isfinite", "nan_to_num", "signbit"]
@@ -102,10 +104,16 @@ Atan, atan = _unary("atan", lambda xp, x: xp.arctan(x), "input",
                     lambda g, x, y: g / (1 + x * x), quiet=False)
 Sinh, sinh = _unary("sinh", lambda xp, x: xp.sinh(x), "input", lambda g, x, y: g * x.cosh())
 Cosh, cosh = _unary("cosh", lambda xp, x: xp.cosh(x), "input", lambda g, x, y: g * x.sinh())
+Asinh, asinh = _unary("asinh", lambda xp, x: xp.arcsinh(x), "input",
+                      lambda g, x, y: g * (x * x + 1).rsqrt())
+Acosh, acosh = _unary("acosh", lambda xp, x: xp.arccosh(x), "input",
+                      lambda g, x, y: g * (x * x - 1).rsqrt())
+Atanh, atanh = _unary("atanh", lambda xp, x: xp.arctanh(x), "input",
+                      lambda g, x, y: g / (1 - x * x))
 Abs, abs = _unary("abs", lambda xp, x: xp.abs(x), "input", lambda g, x, y: g * x.sign(),
                   floating=False, no_bool="abs_cpu", quiet=False)
-Sign, sign = _unary("sign", lambda xp, x: xp.sign(x) if x.dtype.kind != "b" else x.copy(), None,
-                    _zero_grad, floating=False, quiet=False)
+Sign, sign = _unary("sign", lambda xp, x: _sign(xp, x), None, _zero_grad, floating=False,
+                    quiet=False)
 Floor, floor = _unary("floor", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else x.copy(),
                       None, _zero_grad, floating=False, no_bool="floor_vml_cpu", quiet=False)
 Ceil, ceil = _unary("ceil", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else x.copy(),
@@ -114,6 +122,15 @@ Trunc, trunc = _unary("trunc", lambda xp, x: xp.trunc(x) if x.dtype.kind == "f" 
                       None, _zero_grad, floating=False, no_bool="trunc_vml_cpu", quiet=False)
 Frac, frac = _unary("frac", lambda xp, x: _frac(xp, x), None, lambda g, x, y: g,
                     floating=False, quiet=False)
+
+
+def _sign(xp, x):
+    if x.dtype.kind == "b":
+        return x.copy()
+    if x.dtype.kind == "f":
+        # PyTorch's sign is (0 < x) - (x < 0): 0 for NaN, where NumPy's is NaN.
+        return xp.nan_to_num(xp.sign(x), nan=0.0)
+    return xp.sign(x)
 
 
 def _square(x):
@@ -332,7 +349,7 @@ class Clamp(Function):
     @staticmethod
     def forward(ctx, x, lo, hi):
         if lo is None and hi is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("gpugrad.clamp: At least one of 'min' or 'max' must not be None")
         # The result dtype promotes over the bounds too (an int tensor clamped at 0.5 is float).
         rt = _dt.result_type(*[v for v in (x, lo, hi) if v is not None])
         if rt.kind == "b":
@@ -466,10 +483,16 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 absolute = abs
 
+# NumPy-style names PyTorch also has.
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
 register_methods(
     exp=exp, exp2=exp2, expm1=expm1, log=log, log1p=log1p, log2=log2, log10=log10, sqrt=sqrt,
     rsqrt=rsqrt, square=square, reciprocal=reciprocal, sin=sin, cos=cos, tan=tan, asin=asin,
     arcsin=asin, acos=acos, arccos=acos, atan=atan, arctan=atan, sinh=sinh, cosh=cosh,
+    asinh=asinh, arcsinh=asinh, acosh=acosh, arccosh=acosh, atanh=atanh, arctanh=atanh,
     tanh=tanh, sigmoid=sigmoid, relu=relu, abs=abs, absolute=abs, __abs__=abs, sign=sign,
     floor=floor, ceil=ceil, round=round, trunc=trunc, fix=trunc, frac=frac, clamp=clamp,
     clip=clamp, clamp_min=clamp_min, clamp_max=clamp_max, erf=erf, isnan=isnan, isinf=isinf,

@@ -602,3 +602,13 @@ def test_detach_in_place(torch):
             v.detach_()
     same(under_no_grad, torch)
     same(lambda m: _leaf(m).detach_().requires_grad, torch)
+
+
+@pytest.mark.parametrize("on", ["leaf", "non-leaf"])
+def test_hook_that_changes_the_shape_is_refused(on, torch):
+    def f(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        t = x if on == "leaf" else x * 1
+        t.register_hook(lambda g: g.sum())
+        (t * 2).sum().backward()
+    same(f, torch)

@@ -60,6 +60,13 @@ class Case:
     torch_grad: bool = True
 
 
+def _assign(a, idx, value):
+    """``a * 1`` with ``[idx] = value`` written into it (an in-place op inside the graph)."""
+    out = a * 1
+    out[idx] = value
+    return out
+
+
 def _cases(*rows):
     return [Case(*row) if isinstance(row, tuple) else row for row in rows]
 
@@ -145,6 +152,24 @@ ELEMENTWISE = _cases(
     ("masked_fill_tensor_value", lambda m, a, c, v: a.masked_fill(c, v),
      [R(2, 3), C(np.array([[True, False, True], [False, True, False]])), R()]),
     ("sigmoid_tanh_chain", lambda m, a: m.tanh(m.sigmoid(a) * a).exp(), [R(2, 3)]),
+    ("asinh", lambda m, a: m.asinh(a), [R(2, 3)]),
+    ("acosh", lambda m, a: (a + 1.5).acosh(), [P(2, 3)]),
+    ("atanh", lambda m, a: m.arctanh(a), [U(2, 3)]),
+    ("atan2", lambda m, a, b: m.atan2(a, b), [R(2, 3), R(2, 3)]),
+    ("atan2_bcast", lambda m, a, b: a.arctan2(b), [R(2, 3), R(3)]),
+    ("hypot", lambda m, a, b: m.hypot(a, b), [R(2, 3), R(3)]),
+    ("xlogy", lambda m, a, b: m.xlogy(a, b), [R(2, 3), P(2, 3)]),
+    ("logit", lambda m, a: (a * 0.4 + 0.5).logit(), [U(2, 3)]),
+    ("logit_eps", lambda m, a: m.logit(a * 0.4 + 0.5, eps=0.2), [U(2, 3)]),
+    ("logaddexp", lambda m, a, b: m.logaddexp(a, b), [R(2, 3), R(3)]),
+    ("lerp", lambda m, a, b: m.lerp(a, b, 0.3), [R(2, 3), R(2, 3)]),
+    ("lerp_tensor_weight", lambda m, a, b, w: a.lerp(b, w), [R(2, 3), R(3), R(2, 3)]),
+    ("addcmul", lambda m, a, b, c: m.addcmul(a, b, c, value=0.5), [R(2, 3), R(3), R(2, 3)]),
+    ("addcdiv", lambda m, a, b, c: a.addcdiv(b, c, value=2), [R(2, 3), R(2, 3), P(2, 3)]),
+    ("deg2rad", lambda m, a: m.deg2rad(a), [R(2, 3)]),
+    ("rad2deg", lambda m, a: a.rad2deg(), [R(2, 3)]),
+    ("where_two_scalars_mixed", lambda m, c, a: m.where(c, 1.0, 0) * a,
+     [C(np.array([True, False, True])), R(2, 3)]),
 )
 
 REDUCTION = _cases(
@@ -191,6 +216,15 @@ REDUCTION = _cases(
      [R(2, 4), C(np.array([[1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]]))]),
     ("norm_zero_row", lambda m, a, z: (a * z).norm(dim=1),
      [R(2, 3), C(np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]))]),
+    ("cummax", lambda m, a: m.cummax(a, 1), [R(2, 5)]),
+    ("cummin", lambda m, a: a.cummin(dim=0), [R(4, 2)]),
+    ("sum_to_size", lambda m, a: a.sum_to_size(1, 3), [R(2, 2, 3)]),
+    ("sum_to_size_tuple", lambda m, a: a.sum_to_size((2, 1)), [R(2, 3)]),
+    ("quantile", lambda m, a: a.quantile(0.3), [R(2, 4)]),
+    ("quantile_dim_q_tensor", lambda m, a, q: m.quantile(a, q, dim=1, keepdim=True),
+     [R(2, 5), C(np.array([0.2, 0.75]))]),
+    ("quantile_midpoint", lambda m, a: a.quantile(0.4, dim=0, interpolation="midpoint"),
+     [R(4, 3)]),
 )
 
 SHAPE = _cases(
@@ -239,6 +273,29 @@ SHAPE = _cases(
     ("contiguous", lambda m, a: a.t().contiguous(), [R(2, 3)]),
     ("clone", lambda m, a: a.clone(), [R(2, 3)]),
     ("to_double", lambda m, a: a.double() * 2, [R(2, 3)]),
+    ("select", lambda m, a: a.select(1, -1), [R(2, 3)]),
+    ("select_fn", lambda m, a: m.select(a, 0, 1), [R(2, 3)]),
+    ("roll", lambda m, a: a.roll(2), [R(2, 3)]),
+    ("roll_dims", lambda m, a: m.roll(a, (1, -1), (0, 1)), [R(3, 4)]),
+    ("tensor_split", lambda m, a: a.tensor_split(3, dim=1), [R(2, 5)]),
+    ("tensor_split_indices", lambda m, a: m.tensor_split(a, [1, 3]), [R(5, 2)]),
+    ("hsplit", lambda m, a: m.hsplit(a, [1]), [R(2, 3)]),
+    ("vsplit", lambda m, a: a.vsplit(2), [R(4, 3)]),
+    ("dstack", lambda m, a, b: m.dstack([a, b]), [R(2, 3), R(2, 3)]),
+    ("column_stack", lambda m, a, b: m.column_stack([a, b]), [R(3), R(3, 2)]),
+    ("atleast_3d", lambda m, a: m.atleast_3d(a), [R(3)]),
+    ("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), [R(2), R(3)]),
+    ("meshgrid_xy", lambda m, a, b, c: m.meshgrid(a, b, c, indexing="xy"), [R(2), R(3), R(2)]),
+    ("diff", lambda m, a: a.diff(), [R(2, 4)]),
+    ("diff_n2_dim0", lambda m, a: m.diff(a, n=2, dim=0), [R(4, 3)]),
+    ("diff_prepend_append", lambda m, a, b, c: m.diff(a, prepend=b, append=c),
+     [R(2, 3), R(2, 1), R(2, 2)]),
+    ("unfold", lambda m, a: a.unfold(1, 2, 1), [R(2, 4)]),
+    ("unfold_step", lambda m, a: a.unfold(0, 2, 2), [R(5, 2)]),
+    ("tril_method", lambda m, a: a.tril(-1), [R(3, 4)]),
+    ("triu_method", lambda m, a: a.triu(1), [R(2, 3, 3)]),
+    ("tile_int", lambda m, a: a.tile(2), [R(2, 3)]),
+    ("tile_varargs", lambda m, a: a.tile(2, 1, 2), [R(2, 3)]),
 )
 
 INDEXING = _cases(
@@ -259,6 +316,10 @@ INDEXING = _cases(
      [R(3, 3), C(np.array([0, 1, 1])), C(np.array([2, 2, 0]))]),
     ("masked_select", lambda m, a, k: m.masked_select(a, k),
      [R(2, 3), C(np.array([True, False, True]))]),
+    # x[idx] = v with v carrying extra leading 1s, which assignment drops before broadcasting
+    ("setitem_leading_ones", lambda m, a, v: _assign(a, 1, v), [R(3, 4), R(1, 1, 4)]),
+    ("setitem_scalar_from_1elem", lambda m, a, v: _assign(a, (0, 2), v), [R(3, 4), R(1)]),
+    ("setitem_advanced_leading_one", lambda m, a, v: _assign(a, [0, 2], v), [R(3, 4), R(1, 4)]),
 )
 
 LINALG = _cases(

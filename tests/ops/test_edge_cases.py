@@ -64,7 +64,158 @@ EXPRESSIONS = [
     "m.fmax(m.tensor([1.]), 1)", "m.fmin(1.0, 2.0)", "m.tensor([1.]).maximum(2.0)",
     "m.tensor([1.]).minimum(m.tensor(0.5))", "m.tensor([1.]).fmax(True)",
     "m.tensor([float('nan'), 1.]).fmin(m.tensor([0., float('nan')]))",
+    # where with two Python numbers: PyTorch's scalar dtypes, not NumPy's float64
+    "m.where(m.tensor([True, False]), 1., 0.)", "m.where(m.tensor([True, False]), 1, 0)",
+    "m.where(m.tensor([True, False]), True, False)", "m.where(m.tensor([True]), 1, 0.)",
+    # creation: arange's step sign, tril/triu rank, the index factories
+    "m.arange(0, -1, 0.3)", "m.arange(5, 0, 1)", "m.arange(1, 1)", "m.tril(m.ones(3))",
+    "m.ones(3).triu_()", "m.ones(3, 4).tril_(1)", "m.ones(2, 3, 3).triu(1)",
+    "m.tril_indices(3, 4, 1)", "m.tril_indices(3, 4, -1)", "m.triu_indices(3, 4, 1)",
+    "m.triu_indices(4, 3)", "m.triu_indices(3, 3, dtype=m.int32)", "m.tensor(range(3))",
+    "m.tensor(None)", "m.tensor([None])", "m.tensor('a')",
+    # select, roll, tile, split and stack variants
+    "m.ones(2, 3).select(1, 3)", "m.ones(2, 3).select(2, 0)", "m.tensor(1.).select(0, 0)",
+    "m.arange(6).reshape(2, 3).roll(1)", "m.arange(6).reshape(2, 3).roll((1, 2), (0, 1))",
+    "m.arange(6).reshape(2, 3).roll(-4, 1)", "m.arange(6).reshape(2, 3).roll((1, 2), (0,))",
+    "m.roll(m.tensor(5.), 2)", "m.roll(m.tensor(5.), 2, 0)", "m.roll(m.zeros(0), 2, 0)",
+    "m.tensor([1., 2.]).tile(2)", "m.ones(2).tile(2, 2).shape",
+    "m.arange(10.).tensor_split(3)", "m.arange(10.).tensor_split(0)",
+    "m.arange(10.).tensor_split([2, 5, 20])", "m.arange(10.).tensor_split(m.tensor([2, 5]))",
+    "m.arange(10.).tensor_split(m.tensor(3))", "m.tensor(1.).tensor_split(2)",
+    "m.hsplit(m.arange(6.).reshape(2, 3), 2)", "m.hsplit(m.arange(6.), 2)",
+    "m.dstack([m.ones(2), m.ones(2)]).shape", "m.column_stack([m.arange(2), m.arange(2)])",
+    "m.atleast_3d(m.tensor(1.)).shape", "m.meshgrid(m.arange(2.), indexing='xy')",
+    "m.meshgrid([m.arange(2), m.arange(3)], indexing='ij')",
+    "m.tensor([1, 3, 6, 10]).diff()", "m.tensor([True, False, False]).diff()",
+    "m.tensor(1.).diff()", "m.diff(m.tensor([1., 3, 6, 10]), n=5)",
+    "m.arange(8.).unfold(0, 9, 1)", "m.arange(8.).unfold(0, 2, 0)",
+    "m.arange(8.).unfold(1, 2, 1)", "m.tensor(5.).unfold(0, 1, 1)",
+    "m.arange(8.).unfold(0, 0, 1).shape", "m.arange(24.).reshape(2, 3, 4).unfold(-1, 3, 1)",
+    "m.ones(2, 3).sum_to_size(3, 3)", "m.ones(2, 3).sum_to_size(1, 1, 3)",
+    "m.tensor([1, 2]).sum_to_size(1)", "m.arange(6.).reshape(2, 3).sum_to_size(())",
+    # running extremes: the latest index of a tie or of a NaN
+    "m.tensor([1., 3., 2., 3., 0.]).cummax(0)", "m.tensor([1., 3., 2., 3., 0.]).cummin(0)",
+    "m.tensor([1, 3, 2]).cummax(0)", "m.tensor([1., float('nan'), 2., float('nan')]).cummax(0)",
+    "m.tensor(2.).cummax(0)", "m.zeros(0).cummax(0)", "m.tensor([1., 3.]).cummax(1)",
+    # elementwise ops of two or three inputs
+    "m.tensor([1.,2.]).lerp(m.tensor([3.,4.], dtype=m.float64), 0.5)",
+    "m.tensor([1,2]).lerp(m.tensor([3,4]), 0.5)",
+    "m.lerp(m.tensor([1.,2.]), m.tensor([[3.,4.]]), m.tensor([0.5, 2.]))",
+    "m.tensor([1,2]).addcdiv(m.tensor([3,4]), m.tensor([3,4]))",
+    "m.tensor([1.,2.]).addcdiv(m.tensor([3.,4]), m.tensor([3,4]), value=0.5)",
+    "m.tensor([1,2]).addcmul(m.tensor([3,4]), m.tensor([3,4]), value=2)",
+    "m.tensor([1.,2.]).addcmul(m.tensor([3.,4.], dtype=m.float64), m.tensor([3,4]))",
+    "m.tensor([1,2]).add(2, alpha=0.5)", "m.tensor([1,2]).sub(m.tensor([1.,2.]), alpha=0.5)",
+    "m.tensor([5, -5]).div(2, rounding_mode='bad')", "m.atan2(m.tensor([1]), m.tensor([2]))",
+    "m.arctan2(m.tensor([1., 0.]), m.tensor([0., 0.]))", "m.tensor([0.5]).atan2(2.0)",
+    "m.atan2(2.0, m.tensor([0.5]))", "m.tensor([0., 1.]).logit(eps=1e-3)",
+    "m.tensor([0.5, 0., 0., 2.]).xlogy(m.tensor([2., 0., float('nan'), 3.]))",
+    "m.xlogy(2.0, m.tensor([0.5, 1.]))", "m.xlogy(m.tensor([0.5, 0.]), 2.0)",
+    "m.logaddexp(m.tensor([1., -float('inf'), 1000.]), m.tensor([2., -float('inf'), 1000.]))",
+    "m.tensor([1, 2]).deg2rad()", "m.acosh(m.tensor([2]))", "m.tensor([0.5]).atanh_()",
+    "m.isin(m.tensor([1, 2, 3]), 2)", "m.isin(2, m.tensor([2]))",
+    "m.isin(m.tensor([1, 2, 3]), m.tensor([2, 5]), invert=True)",
+    "m.softmax(m.tensor([1., 2.]), 0)", "m.log_softmax(m.tensor([[1., 2.]]), dim=1)",
+    # indexing and assignment: PyTorch's index types, value broadcasting and its errors
+    "m.arange(12.).reshape(3, 4)[1.5]", "m.zeros(3)['a']", "m.zeros(3)[object()]",
+    "m.zeros(2, 3).scatter(1, m.tensor([[0.]]), 1.)",
+    "m.zeros(2, 3).scatter(1, m.tensor([0]), 1.)",
+    "m.zeros(2, 3).scatter(1, m.tensor([[0, 1, 2]] * 3), 1.)",
+    "m.zeros(2, 3).scatter(1, m.tensor([[0, 1]]), m.ones(1, 1))",
+    "m.zeros(2, 3).scatter(1, m.tensor([[-1]]), 1.)",
+    "m.zeros(2, 3).scatter_add(1, m.tensor([[3]]), m.ones(1, 1))",
+    "m.zeros(2, 3).scatter(1, m.tensor([[0, 1]]), m.ones(1, 3, dtype=m.float64))",
+    "m.zeros(2, 3).scatter(1, m.tensor([[0, 1, 2, 0]]), 1.)",
+    "m.arange(6.).reshape(2, 3).gather(1, m.tensor([[0.]]))",
+    "m.arange(6.).reshape(2, 3).gather(1, m.tensor([[0], [1], [1]]))",
+    "m.arange(6.).reshape(2, 3).gather(1, m.tensor([[-1]]))",
+    # reshaping errors in PyTorch's words
+    "m.ones(2, 3).expand(2)", "m.ones(2, 3).broadcast_to((3,))", "m.zeros(2, 0).view(-1, 0)",
+    "m.ones(2, 3).unflatten(1, (2, 2))", "m.ones(2, 12).unflatten(-1, (5, -1))",
+    "m.ones(2).unsqueeze((0, 1))", "m.ones(2).unsqueeze(True)",
+    "m.tensor([1., 5.]).clamp()", "m.tensor([1., 2., 3.]).mean(dtype=m.int64)",
+    # NaN: the largest value for sort and topk, the median of anything holding one; sign 0
+    "m.tensor([1., float('nan'), 3.]).median()",
+    "m.tensor([[1., float('nan'), 3.], [1., 2., 3.]]).median(1)",
+    "m.tensor([[1., float('nan'), float('nan')], [1., 2., 3.]]).median(1, keepdim=True)",
+    "m.tensor([1., float('nan'), 3.]).topk(2)",
+    "m.tensor([1., float('nan'), 3.]).topk(2, largest=False)",
+    "m.tensor([1., float('nan'), 3., float('nan'), float('inf')]).sort(descending=True)",
+    "m.tensor([[1., float('nan')], [3., 2.]]).sort(0, descending=True)",
+    "m.tensor([1., float('nan'), -3., 0., float('inf'), -float('inf')]).sign()",
+    "m.isclose(m.tensor([1]), m.tensor([1.]))", "m.allclose(m.tensor([1, 2]), m.tensor([1., 2.]))",
+    # einsum's subscript checks
+    "m.einsum('ij,jk->ik', m.ones(2, 3), m.ones(4, 5))", "m.einsum('i,i', m.ones(3), m.ones(4))",
+    "m.einsum('i->ii', m.ones(3))", "m.einsum('i->k', m.ones(3))",
+    "m.einsum('ii->i', m.ones(3, 4))", "m.einsum('i,ij->j', m.ones(3), m.ones(2, 4))",
+    "m.einsum('bi,bi->b', m.ones(3, 2), m.ones(1, 2))", "m.einsum('i,i->', m.ones(3))",
+    "m.einsum('bi,bi->b', m.ones(1, 2), m.ones(0, 2))", "m.einsum('i->', m.ones(3), m.ones(3))",
+    "m.einsum('...i,...i->...', m.ones(3, 2), m.ones(4, 2))",
+    # quantile: interpolations, shapes, NaN and PyTorch's checks
+    "m.tensor([[1., 5., 2., 8.], [3., 0., 4., 9.]]).quantile(0.5)",
+    "m.tensor([[1., 5., 2., 8.], [3., 0., 4., 9.]]).quantile(0.3, dim=1)",
+    "m.tensor([[1., 5., 2., 8.], [3., 0., 4., 9.]]).quantile(m.tensor([0.25, 0.5]), "
+    "keepdim=True)",
+    "m.tensor([[1., 5., 2., 8.], [3., 0., 4., 9.]]).quantile(0.25, 0, interpolation='nearest')",
+    "m.tensor([0., 1, 2, 3]).quantile(m.tensor([0.5, 0.1666666]), interpolation='nearest')",
+    "m.tensor([0., 1, 2, 3]).quantile(0.4, interpolation='lower')",
+    "m.tensor([0., 1, 2, 3]).quantile(0.4, interpolation='higher')",
+    "m.tensor([[1., 5.]]).quantile(1.5)", "m.tensor([[1, 5]]).quantile(0.5)",
+    "m.tensor([[1., 5.]]).quantile(m.tensor(0.5, dtype=m.float64))",
+    "m.tensor([[1., 5.]]).quantile(0.5, interpolation='foo')", "m.tensor([]).quantile(0.5)",
+    "m.tensor([[1., float('nan')], [1., 2.]]).quantile(0.5, dim=1)",
+    "m.tensor([[1., 5.]]).quantile(m.tensor([[0.5]]))",
+    "m.tensor([[1., 5.]]).quantile(m.tensor([0.5, 1.5]))", "m.quantile(m.tensor(3.), 0.5)",
+    # bitwise functions and shifts
+    "m.tensor([5]) << 1", "m.tensor([5]) << m.tensor([1, 2])", "1 << m.tensor([1, 2])",
+    "m.tensor([5.]) << 1", "m.tensor([5]) << 1.5", "m.tensor([5], dtype=m.uint8) << 1",
+    "m.tensor([-5]) >> 1", "m.tensor([True]) << 1", "64 >> m.tensor([1, 2])",
+    "m.tensor([5], dtype=m.int32) << m.tensor([1])", "m.bitwise_and(m.tensor([5]), 3)",
+    "m.tensor([5]).bitwise_or(2)", "m.tensor([5]).bitwise_xor(m.tensor([1]))",
+    "m.bitwise_left_shift(m.tensor([1, 2]), 2)", "m.tensor([16]).bitwise_right_shift(2)",
+    "m.bitwise_not(m.tensor([5]))", "m.bitwise_not(m.tensor([True, False]))",
+    "m.bitwise_not(m.tensor([1.]))", "~m.tensor([1.])",
 ]
+
+STATEMENTS = [
+    # x[idx] = value: leading 1s of the value are dropped, then it broadcasts (or fails) as
+    # PyTorch's expand, or, for an index array, with PyTorch's shape-mismatch error
+    "x = m.zeros(3); x[1] = m.tensor([4.]); out = x",
+    "x = m.zeros(3); x[1] = m.tensor([4., 5.]); out = x",
+    "x = m.zeros(3, 4); x[0] = m.ones(3); out = x",
+    "x = m.zeros(3, 4); x[0] = m.ones(1, 1, 4); out = x",
+    "x = m.zeros(3, 4); x[:2] = m.ones(1, 2, 4); out = x",
+    "x = m.zeros(3, 4); x[[0, 1]] = m.ones(1, 4); out = x",
+    "x = m.zeros(3, 4); x[[0, 1]] = m.ones(3); out = x",
+    "x = m.zeros(3, 4); x['a'] = 1",
+    "x = m.zeros(3, 4, requires_grad=True); y = x * 1; y[0] = m.ones(3); out = y",
+    "x = m.zeros(3, 4, requires_grad=True); y = x * 1; y[1, 1] = m.tensor([[7.]]); "
+    "y.sum().backward(); out = (y, x.grad)",
+    "v = m.ones(1, 4, requires_grad=True); x = m.zeros(3, 4); x[[1, 2]] = v; "
+    "(x * x).sum().backward(); out = (x, v.grad)",
+    # in-place forms of the new ops
+    "x = m.tensor([1.,2.]); x.lerp_(m.tensor([3.,4.]), 0.5); out = x",
+    "x = m.tensor([1.,2.]); x.addcmul_(m.tensor([3.,4.]), m.tensor([3.,4.]), value=0.1); out = x",
+    "x = m.tensor([1.,2.]); x.addcdiv_(m.tensor([3.,4.]), m.tensor([3.,4.]), value=-1); out = x",
+    "x = m.tensor([0.5, 2.]); x.atan2_(m.tensor([1., 1.])); out = x",
+    "x = m.ones(2); x.clip_(0, 0.5); out = x",
+    "x = m.zeros(3); x.index_put_((m.tensor([0, 0]),), m.tensor([1., 2.]), accumulate=True); "
+    "out = x",
+    "v = m.tensor([1., 2.], requires_grad=True); x = m.zeros(3); "
+    "x.index_put_((m.tensor([0, 2]),), v); (x * x).sum().backward(); out = (x, v.grad)",
+    "x = m.ones(2); out = (x.to(None) is x, x.to(None, m.float64).dtype)",
+]
+
+
+@pytest.mark.parametrize("code", STATEMENTS)
+def test_statement(code, torch):
+    def fn(m):
+        scope = {"m": m}
+        exec(code, scope)
+        return scope.get("out")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # PyTorch's deprecation notes (x["a"])
+        same(fn, torch)
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS)
