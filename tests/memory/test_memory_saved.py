@@ -266,3 +266,29 @@ def test_node_saved_bytes_counts_shared_buffers_once():
     z = a * a
     assert saved_bytes() == s0                       # a is held already
     del y, z
+
+
+def test_saved_bytes_follow_storage_swapped_in_through_data():
+    # Saving reads the size test _make made for the tensor's storage; a storage swapped in
+    # through ``.data`` (as Module.to does) brings its own.
+    w = gg.zeros(4, requires_grad=True)                  # 16 bytes: under the threshold
+    big = gg.ones(4096)
+    before = saved_bytes()
+    w.data = big
+    y = w * 2.0
+    assert saved_bytes() - before == 0                   # mul by a number saves nothing
+    z = w * w
+    assert saved_bytes() - before == big.nbytes          # one owner, counted once
+    w.data = gg.zeros(4)
+    del y, z
+    assert saved_bytes() == before
+
+
+def test_small_view_of_a_big_owner_counts_the_owner_when_saved():
+    big = gg.randn(64, 64)
+    corner = big[:1, :2].requires_grad_(True)            # 8 bytes viewing 16 KiB
+    before = saved_bytes()
+    y = corner * corner
+    assert saved_bytes() - before == big.nbytes
+    del y
+    assert saved_bytes() == before

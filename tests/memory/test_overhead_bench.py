@@ -28,7 +28,11 @@ def test_overhead_runs_on_every_op_of_the_overhead_bench():
     for op in ("add", "mul", "matmul", "relu", "sum"):
         assert f"{op} no_grad" in names and f"{op} grad" in names
     assert "chain fwd+bwd" in names
-    assert all(r["without_us"] > 0 and r["with_us"] > 0 for r in rows)
+    per_case, (suite,) = rows[:-1], rows[-1:]
+    assert all(r["without_us"] > 0 and r["with_us"] > 0 for r in per_case)
+    assert suite["op"] == "geometric mean"
+    assert suite["ratio_median"] > 0
+    assert suite["met"] == (suite["ratio_median"] <= suite["target"])
 
 
 def test_baseline_drops_the_accounting_lines():
