@@ -11,11 +11,13 @@ import os
 
 import numpy as np
 
-from . import host_allocator
+from . import fp_warnings, host_allocator
 
 # Freed host buffers stay in the process for reuse (see host_allocator: page faults and TLB
 # flushes otherwise cost more than the arithmetic of a CPU training step).
 host_allocator.tune()
+# 0 * inf gives NaN without NumPy's RuntimeWarning, as on the GPU (see fp_warnings).
+fp_warnings.install()
 
 __all__ = ["Device", "device", "get_array_module", "device_of", "get_default_device",
            "set_default_device"]
