@@ -67,3 +67,9 @@ from . import nn  # noqa: E402,F401
 from .memory import (memory_allocated, max_memory_allocated,  # noqa: E402,F401
                      reset_peak_memory_stats, memory_stats)
 from . import memory  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
+from . import special  # noqa: E402,F401
+from .dtypes import finfo, iinfo  # noqa: E402,F401
+from ._toplevel import *  # noqa: E402,F401,F403
+from ._legacy_types import *  # noqa: E402,F401,F403
+from . import testing  # noqa: E402,F401

@@ -91,9 +91,10 @@ def _make(data, requires_grad=False):
     return t
 
 
-def _legacy_data(args):
-    """The array ``Tensor(*args)`` holds: PyTorch's legacy constructor rules."""
-    default = _dt.get_default_dtype().np_dtype
+def _legacy_data(args, npd=None):
+    """The array ``Tensor(*args)`` holds: PyTorch's legacy constructor rules (with ``npd``
+    in place of the default dtype for the typed constructors such as ``gg.LongTensor``)."""
+    default = _dt.get_default_dtype().np_dtype if npd is None else npd
     if len(args) == 1 and isinstance(args[0], Size):
         args = tuple(args[0])
     if not args:
@@ -114,6 +115,8 @@ def _legacy_data(args):
         return data._data
     if hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray):
         return data if data.dtype == default else data.astype(default)
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
     if not isinstance(data, (list, tuple)):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     return np.asarray(data, dtype=default)

@@ -152,14 +152,26 @@ def _caster(dtype):
     return conv
 
 
-def type_(self, dtype=None, non_blocking=False):
+def type_(self, dtype=None, non_blocking=False, **kwargs):
+    """With no argument, the legacy type name (``'gpugrad.FloatTensor'``); with a dtype, a
+    legacy type (``gg.DoubleTensor``) or its name, this tensor cast to it (self if it is
+    already of that type), as ``torch.Tensor.type``.
+
+    Example::
+
+        >>> gg.tensor([1, 2]).type(gg.DoubleTensor)
+        tensor([1., 2.], dtype=gpugrad.float64)
+    """
+    from .. import _legacy_types
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "bool": "Bool", "int16": "Short", "int8": "Char",
-                 "uint8": "Byte"}
-        prefix = "gpugrad.cuda." if self.is_cuda else "gpugrad."
-        return prefix + names[self.dtype.name] + "Tensor"
-    return to(self, dtype)
+        return _legacy_types.type_name(self.dtype, self.is_cuda)
+    target = _legacy_types.resolve(dtype)
+    if target is None:
+        if not isinstance(dtype, (_dt.dtype, type, np.dtype)):
+            raise TypeError("dtype must be a type, str, or dtype object")
+        return to(self, dtype)
+    # A cpu type name moves a cuda tensor to the cpu, a cuda one moves it to cuda.
+    return to(self, target[1], target[0])
 
 
 def type_as(self, other):

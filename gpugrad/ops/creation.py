@@ -419,13 +419,30 @@ def tril(input, diagonal=0):
                 [1., 1.]])
     """
     from .arithmetic import where
-    return where(_make(_tri_mask("tril", input, diagonal)), input, 0)
+    return where(_make(_tri_mask("tril", input, diagonal)), input, _zero_like(input))
 
 
 def triu(input, diagonal=0):
-    """The upper triangle of the last two dims (on and above ``diagonal``); zeros elsewhere."""
+    """The upper triangle of the last two dims (on and above ``diagonal``); zeros elsewhere.
+
+    A bool input stays bool, so this makes the causal mask that ``nn.MultiheadAttention``
+    takes (True: not attended).
+
+    Example::
+
+        >>> gg.triu(gg.ones(3, 3, dtype=gg.bool), diagonal=1)
+        tensor([[False,  True,  True],
+                [False, False,  True],
+                [False, False, False]])
+    """
     from .arithmetic import where
-    return where(_make(~_tri_mask("triu", input, diagonal - 1)), input, 0)
+    return where(_make(~_tri_mask("triu", input, diagonal - 1)), input, _zero_like(input))
+
+
+def _zero_like(input):
+    # The fill must not promote: a Python 0 next to a bool tensor would make the result int64,
+    # and a bool causal mask (``triu(ones(n, n, dtype=bool), 1)``) must stay bool.
+    return False if input._data.dtype.kind == "b" else 0
 
 
 def _tri_indices(keep, row, col, offset, dtype, device):
