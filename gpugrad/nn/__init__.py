@@ -20,5 +20,8 @@ from .modules.conv import *  # noqa: F401,F403
 from .modules.pooling import *  # noqa: F401,F403
 from .modules.normalization import *  # noqa: F401,F403
 from .modules.attention import *  # noqa: F401,F403
+from .modules.rnn import *  # noqa: F401,F403
+from .modules.transformer import *  # noqa: F401,F403
+from .modules.upsampling import *  # noqa: F401,F403
 from . import functional, init  # noqa: F401,E402
 from . import utils  # noqa: F401,E402

@@ -16,6 +16,7 @@ from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403
+from ._interpolate import *  # noqa: F401,F403
 from ..ops import unary as _unary  # noqa: E402
 from ..ops.activation import relu_  # noqa: E402
 
