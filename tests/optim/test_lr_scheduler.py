@@ -72,6 +72,32 @@ def _pair(torch, opt_name, **opt_kw):
     return ours, theirs
 
 
+def _check_resumes(make, tmp_path, before, after):
+    """Step a fresh (optimizer, scheduler) pair ``before`` times, save both through gg.save,
+    load them into a second fresh pair: the next ``after`` rates of the two pairs agree."""
+    opt, sched = make()
+    for _ in range(before):
+        opt.step()
+        sched.step()
+    gg.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
+            tmp_path / "ckpt.safetensors")
+    expected = []
+    for _ in range(after):
+        opt.step()
+        sched.step()
+        expected.append(sched.get_last_lr())
+    ckpt = gg.load(tmp_path / "ckpt.safetensors")
+    opt2, sched2 = make()
+    opt2.load_state_dict(ckpt["optimizer"])
+    sched2.load_state_dict(ckpt["scheduler"])
+    got = []
+    for _ in range(after):
+        opt2.step()
+        sched2.step()
+        got.append(sched2.get_last_lr())
+    assert got == expected
+
+
 def _momenta(opt):
     return [g.get("momentum", g.get("betas", (None,))[0]) for g in opt.param_groups]
 
@@ -156,27 +182,7 @@ def test_composed_state_dict_resumes_the_schedule(name, build, tmp_path):
         opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=0.1)
         return opt, build(lr_scheduler, opt)
 
-    opt, sched = make()
-    for _ in range(6):
-        opt.step()
-        sched.step()
-    gg.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
-            tmp_path / "ckpt.safetensors")
-    expected = []
-    for _ in range(15):
-        opt.step()
-        sched.step()
-        expected.append(sched.get_last_lr())
-    ckpt = gg.load(tmp_path / "ckpt.safetensors")
-    opt2, sched2 = make()
-    opt2.load_state_dict(ckpt["optimizer"])
-    sched2.load_state_dict(ckpt["scheduler"])
-    got = []
-    for _ in range(15):
-        opt2.step()
-        sched2.step()
-        got.append(sched2.get_last_lr())
-    assert got == expected
+    _check_resumes(make, tmp_path, before=6, after=15)
 
 
 @pytest.mark.parametrize("kw", [
@@ -234,27 +240,7 @@ def test_state_dict_resumes_the_schedule(name, kw, tmp_path):
         opt = gg.optim.SGD([gg.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
         return opt, getattr(lr_scheduler, name)(opt, **kw)
 
-    opt, sched = make()
-    for _ in range(13):
-        opt.step()
-        sched.step()
-    gg.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
-            tmp_path / "ckpt.safetensors")
-    expected = []
-    for _ in range(20):
-        opt.step()
-        sched.step()
-        expected.append(sched.get_last_lr())
-    ckpt = gg.load(tmp_path / "ckpt.safetensors")
-    opt2, sched2 = make()
-    opt2.load_state_dict(ckpt["optimizer"])
-    sched2.load_state_dict(ckpt["scheduler"])
-    got = []
-    for _ in range(20):
-        opt2.step()
-        sched2.step()
-        got.append(sched2.get_last_lr())
-    assert got == expected
+    _check_resumes(make, tmp_path, before=13, after=20)
 
 
 def test_lambda_state_dict_keeps_callable_objects_state():
