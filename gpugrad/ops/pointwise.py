@@ -100,16 +100,62 @@ def hypot(input, other):
     return (input * input + other * other).sqrt()
 
 
+class Xlogy(Function):
+    """``x * log(y)``, 0 where x is 0 (unless y is NaN). Subclasses change the logarithm
+    (``_log``) and where its argument leaves the domain (``_pole``: log1p's is -1)."""
+    _array_forward = True
+    _builtin = True
+    _log = "log"
+    _pole = 0
+
+    @classmethod
+    def forward(cls, ctx, x, y):
+        x, y = promote_pair(x, y)
+        x = to_float(x)
+        y = to_float(y) if hasattr(y, "dtype") else y
+        xp = get_array_module(x, y)
+        with np.errstate(all="ignore"):      # log(0) and 0 * inf: IEEE results, no warning
+            out = x * getattr(xp, cls._log)(y)
+        out = xp.where((x == 0) & ~xp.isnan(y), x.dtype.type(0), out).astype(x.dtype)
+        ctx.save_for_backward(x, y if hasattr(y, "dtype") else None)
+        ctx.scalar = None if hasattr(y, "dtype") else y
+        return out
+
+    @classmethod
+    def backward(cls, ctx, g):
+        x, y = ctx.saved_tensors
+        y = ctx.scalar if y is None else y
+        need = ctx.needs_input_grad
+        gx = gy = None
+        if need[0]:
+            if isinstance(y, Tensor):
+                log_y = getattr(y, cls._log)()
+            else:
+                log_y = getattr(math, cls._log)(y) if y > cls._pole else float("nan")
+            # PyTorch's convention: where x is 0 and y is outside the log's domain (or on its
+            # pole), the gradient for x is 0 rather than NaN or -inf.
+            gx = where((x == 0) & (y <= cls._pole), 0.0, g * log_y)
+        if need[1]:
+            gy = g * x / (y - cls._pole)
+        return gx, gy
+
+
 def xlogy(input, other):
-    """``input * log(other)``, and 0 where ``input`` is 0 (unless ``other`` is NaN)."""
+    """``input * log(other)``, and 0 where ``input`` is 0 (unless ``other`` is NaN); either
+    side may be a number, as in PyTorch.
+
+    Example::
+
+        >>> gg.xlogy(gg.tensor([0.0, 2.0]), gg.tensor([0.0, 1.0]))
+        tensor([0., 0.])
+    """
     input, other = as_operand(input), as_operand(other)
     if not isinstance(input, Tensor):
-        input = other.new_tensor(input) if isinstance(other, Tensor) else input
-    prod = input * (other.log() if isinstance(other, Tensor) else math.log(other))
-    zero = input == 0
-    if isinstance(other, Tensor):
-        zero = zero & ~other.isnan()
-    return where(zero, 0.0, prod)
+        if not isinstance(other, Tensor):
+            raise TypeError("xlogy(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        input = other.new_tensor(input)
+    return Xlogy.apply(input, other)
 
 
 def logit(input, eps=None):

@@ -21,6 +21,7 @@ from . import _special_math as _sm
 from ._util import as_operand, not_implemented_for, promote_pair, register_methods, to_float
 from .arithmetic import _binary, _nograd_binary, _tensors_only, where
 from .inplace import _inplace_unary, inplace_update
+from .pointwise import Xlogy
 from .unary import _unary
 
 # The top-level names, as torch's; xlog1py, entr, ndtr, ndtri, log_ndtr, expit, i0e, i1 and
@@ -232,39 +233,11 @@ def mvlgamma(input, p):
     return lgamma(x.unsqueeze(-1) + offsets).sum(-1) + p * (p - 1) * math.log(math.pi) / 4
 
 
-class Xlog1py(Function):
+class Xlog1py(Xlogy):
     """``x * log1p(y)``, 0 where x is 0 (unless y is NaN)."""
-    _array_forward = True
-    _builtin = True
     _node_name = "SpecialXlog1PyBackward0"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote_pair(x, y)
-        x = to_float(x)
-        y = to_float(y) if hasattr(y, "dtype") else y
-        xp = get_array_module(x, y)
-        with np.errstate(all="ignore"):
-            out = x * xp.log1p(y)
-        out = xp.where((x == 0) & ~xp.isnan(y), x.dtype.type(0), out).astype(x.dtype)
-        ctx.save_for_backward(x, y if hasattr(y, "dtype") else None)
-        ctx.scalar = None if hasattr(y, "dtype") else y
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        y = ctx.scalar if y is None else y
-        need = ctx.needs_input_grad
-        gx = gy = None
-        if need[0]:
-            log1p_y = y.log1p() if isinstance(y, Tensor) else math.log1p(y) if y > -1 else \
-                float("nan")
-            # PyTorch's convention: no NaN from log1p(y <= -1) where x is 0.
-            gx = where((x == 0) & (y <= -1), 0.0, g * log1p_y)
-        if need[1]:
-            gy = g * x / (y + 1)
-        return gx, gy
+    _log = "log1p"
+    _pole = -1
 
 
 def xlog1py(input, other):

@@ -223,3 +223,23 @@ def test_expression(expr, torch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")     # PyTorch's deprecation notes (x.T on 1-D)
         same(lambda m: eval(expr, {"m": m, "np": np}), torch)
+
+
+@pytest.mark.parametrize("fn", ["xlogy", "special.xlog1py"])
+def test_xlogy_gradients_at_the_domain_edges_as_torch(fn, torch):
+    # x == 0 beside y on the log's pole, inside the domain, outside it and NaN; x != 0 there.
+    import gpugrad as gg
+    xs = [0.0, 0.0, 2.0, 0.0, 1.5, 0.0, -2.0]
+    ys = [0.0, 3.0, 0.0, float("nan"), -1.0, -2.0, 0.5]
+    if fn == "special.xlog1py":
+        ys = [y - 1.0 for y in ys]
+    results = []
+    for lib in (gg, torch):
+        f = lib.special.xlog1py if fn == "special.xlog1py" else lib.xlogy
+        x = lib.tensor(xs, dtype=lib.float64, requires_grad=True)
+        y = lib.tensor(ys, dtype=lib.float64, requires_grad=True)
+        z = f(x, y)
+        z.sum().backward()
+        results.append([t.detach().numpy() for t in (z, x.grad, y.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
