@@ -69,7 +69,18 @@ from .memory import (memory_allocated, max_memory_allocated,  # noqa: E402,F401
 from . import memory  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 from . import special  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401
 from .dtypes import finfo, iinfo  # noqa: E402,F401
 from ._toplevel import *  # noqa: E402,F401,F403
 from ._legacy_types import *  # noqa: E402,F401,F403
 from . import testing  # noqa: E402,F401
+from . import amp, cpu  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from .amp.autocast_mode import (is_autocast_enabled, set_autocast_enabled,  # noqa: E402,F401
+                                get_autocast_dtype, set_autocast_dtype,
+                                is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache, autocast_increment_nesting,
+                                autocast_decrement_nesting)
+from .amp import cuda_amp as _cuda_amp  # noqa: E402
+# gg.cuda is the backend's module: its deprecated amp aliases are attached here.
+cuda.amp = _cuda_amp

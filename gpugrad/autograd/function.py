@@ -271,6 +271,8 @@ class Function(metaclass=FunctionMeta):
     def apply(cls, *args, **kwargs):
         if kwargs:
             raise TypeError(f"{cls.__name__}.apply() takes positional arguments only")
+        if _autocast_hook is not None:      # an autocast region is open (gpugrad.amp)
+            args = _autocast_hook(cls.__name__, args)
         if _profile_hook is not None and _profile_hook.take():  # memory profiling only
             return _profile_hook.run(cls, args)
         tls = _tls
@@ -330,6 +332,9 @@ class Function(metaclass=FunctionMeta):
 
 # Set by gpugrad.memory.profile() while it is active (None otherwise: one global test per op).
 _profile_hook = None
+# Set by gpugrad.amp while some thread is inside an enabled autocast region (None otherwise:
+# one global test per op): casts the op's inputs as autocast's op lists say.
+_autocast_hook = None
 
 # Bound on first use: tensor.py imports this package, so these cannot be imported at the top.
 _Tensor = None

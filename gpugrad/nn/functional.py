@@ -12,9 +12,20 @@ from ..ops.activation import *  # noqa: F401,F403
 from ..ops.dropout import *  # noqa: F401,F403
 from ..ops.linear import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
+from ..ops.loss_extra import *  # noqa: F401,F403
+from ..ops.ctc_loss import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pooling import *  # noqa: F401,F403
+from ..ops.pooling_extra import *  # noqa: F401,F403
+from ..ops.activation_extra import *  # noqa: F401,F403
+from ..ops.distance import *  # noqa: F401,F403
+from ..ops.alpha_dropout import *  # noqa: F401,F403
+from ..ops.embedding_bag import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
+from ..ops.normalization_extra import *  # noqa: F401,F403
+from ..ops.padding import *  # noqa: F401,F403
+from ..ops.pixelshuffle import *  # noqa: F401,F403
+from ..ops.fold import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403
 from ._interpolate import *  # noqa: F401,F403
 from ..ops import unary as _unary  # noqa: E402

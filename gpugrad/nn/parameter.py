@@ -59,3 +59,9 @@ class Parameter(Tensor):
 def _rebuild_parameter(reduced, requires_grad):
     fn, args = reduced
     return Parameter(fn(*args), requires_grad)
+
+
+# The lazy modules' placeholders live beside Parameter, as torch.nn.parameter has them.
+from ._uninitialized import UninitializedBuffer, UninitializedParameter  # noqa: E402
+
+__all__ += ["UninitializedParameter", "UninitializedBuffer"]

@@ -25,7 +25,7 @@ from ..backend.kernels import SPECS, launch
 from ..tensor import _wrap_dim
 from ._util import register_methods
 from .arithmetic import where
-from .indexing import GetItem
+from .padding import pad  # noqa: F401  (F.pad lives in ops/padding.py)
 from .unary import relu, sigmoid, tanh
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "gelu",
@@ -309,6 +309,9 @@ def tanhshrink(input):
 
 def prelu(input, weight):
     """Leaky ReLU with a learned slope per channel (dim 1), or one shared slope."""
+    from ..autograd import function as _function
+    if _function._autocast_hook is not None:    # autocast: both inputs in float16
+        input, weight = _function._autocast_hook("prelu", (input, weight))
     if weight.numel() != 1:
         shape = [1] * input.ndim
         shape[1 if input.ndim > 1 else 0] = weight.numel()
@@ -408,86 +411,6 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """``softmax(-x)`` along ``dim``."""
     dim = _softmax_dim("softmin", input.ndim, dim, _stacklevel)
     return Softmax.apply(-(input if dtype is None else input.to(dtype)), dim)
-
-# ------------------------------------------------------------------ pad
-class ConstantPadNd(Function):
-    """``x`` placed inside a block filled with ``value``; the gradient is the inner block."""
-    _array_forward = True
-    _builtin = True
-
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        xp = get_array_module(x)
-        shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
-        out = xp.full(shape, value, dtype=x.dtype)
-        ctx.region = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, widths))
-        out[ctx.region] = x
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g[ctx.region], None, None
-
-
-def _pad_index(xp, n, lo, hi, mode):
-    i = xp.arange(-lo, n + hi)
-    if mode == "reflect":
-        return (n - 1) - xp.abs((n - 1) - xp.abs(i))
-    if mode == "replicate":
-        return xp.clip(i, 0, n - 1)
-    return i % n                                     # circular
-
-
-def pad(input, pad, mode="constant", value=None):
-    """Pad the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
-
-    Modes ``constant`` (negative widths crop), ``reflect``, ``replicate`` and ``circular``.
-
-    Example::
-
-        >>> F.pad(gg.tensor([[1.0, 2.0]]), (1, 1)).tolist()
-        [[0.0, 1.0, 2.0, 0.0]]
-    """
-    pad = [int(p) for p in pad]
-    nd = input.ndim
-    if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
-    k = len(pad) // 2
-    if k > nd:
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
-                           f"dimension but got padding length {len(pad)} and input of dimension "
-                           f"{nd}")
-    widths = [(0, 0)] * (nd - k) + [(pad[2 * j], pad[2 * j + 1]) for j in reversed(range(k))]
-    if mode == "constant":
-        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in
-                     zip(input.shape, widths))
-        x = input[crop] if any(lo < 0 or hi < 0 for lo, hi in widths) else input
-        pos = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
-        return ConstantPadNd.apply(x, pos, 0.0 if value is None else value)
-    if mode not in ("reflect", "replicate", "circular"):
-        raise NotImplementedError(f"Unrecognised padding mode {mode}")
-    if k not in (1, 2, 3) or nd not in (k + 1, k + 2):
-        raise NotImplementedError(
-            f"Padding size {len(pad)} is not supported for {nd}D input tensor.\nSupported "
-            "combinations for non-constant padding:\n  - 2D or 3D input: padding size = 2 (pads "
-            "last dimension)\n  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-    xp = input._array_module
-    idx = [slice(None)] * (nd - k)
-    for j, d in enumerate(range(nd - k, nd)):
-        n, (lo, hi) = input.shape[d], widths[d]
-        if mode == "reflect" and (lo >= n or hi >= n):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
-                               f"input dimension, but got: padding ({lo}, {hi}) at dimension "
-                               f"{d} of input {list(input.shape)}")
-        if mode == "circular" and (lo > n or hi > n):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        view = [1] * k
-        view[j] = -1
-        idx.append(_pad_index(xp, n, lo, hi, mode).reshape(view))
-    # A gather by index arrays: its backward scatter-adds, and is differentiable again.
-    return GetItem.apply(input, tuple(idx), True)
-
 
 # ------------------------------------------------------------------ normalize, cosine
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

@@ -129,7 +129,7 @@ class Mul(Function):
 class Div(Function):
     _array_forward = True
     _builtin = True
-    _saved_names = ('other', 'result')   # grad_fn._saved_<name>, as PyTorch's
+    _saved_names = ('other', 'self')   # grad_fn._saved_<name>, as PyTorch's
     _edge_args = (0, 1)
 
     @staticmethod
@@ -145,19 +145,23 @@ class Div(Function):
         b_ = b.astype(rt, copy=False) if b_arr else float(b)
         with np.errstate(all="ignore"):  # PyTorch gives inf and nan without a warning
             y = a_ / b_
+        # The inputs, as PyTorch saves them, not the output (-g * out / b would do for b's
+        # gradient): code written for PyTorch may change the quotient in place before backward
+        # (``p = x / x.sum(); p[p == 0] = eps``).
+        a_arr = hasattr(a, "dtype")
         ctx.save_for_backward(b if b_arr and (need[0] or need[1]) else None,
-                              y if need[1] else None)
-        ctx.numbers = (None if b_arr else b_, None)
+                              a if need[1] and a_arr else None)
+        ctx.numbers = (None if b_arr else b_, None if a_arr else a_)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        b, y = ctx.saved_tensors
-        if b is None:
-            b = ctx.numbers[0]
+        b, a = ctx.saved_tensors
+        nb, na = ctx.numbers
+        b = nb if b is None else b
         need = ctx.needs_input_grad
         ga = g / b if need[0] else None
-        gb = -g * y / b if need[1] else None
+        gb = -g * (na if a is None else a) / (b * b) if need[1] else None
         return ga, gb
 
 

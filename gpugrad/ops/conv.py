@@ -24,6 +24,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes as _dt
+from ..autograd import function as _function
 from ..autograd.function import Function
 from ..backend import get_array_module
 
@@ -492,6 +493,8 @@ def _batched(input, d):
 
 
 def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
+    if _function._autocast_hook is not None:    # autocast casts before the dtype checks
+        input, weight, bias = _function._autocast_hook("conv", (input, weight, bias))
     _check_rank(name, input, weight, d)
     _check_float(name, input, weight, bias)
     stride = _expand(stride, d, "stride")
@@ -532,6 +535,8 @@ def _conv_transpose(name, d, input, weight, bias, stride, padding, output_paddin
                     dilation):
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    if _function._autocast_hook is not None:    # autocast casts before the dtype checks
+        input, weight, bias = _function._autocast_hook("conv", (input, weight, bias))
     _check_rank(name, input, weight, d)
     _check_float(name, input, weight, bias)
     stride = _expand(stride, d, "stride")

@@ -1,9 +1,10 @@
 """Matrix products: matmul (batched, broadcast), mm, bmm, mv, dot, outer, einsum, linear."""
 import numpy as np
 
+from ..autograd import function as _function
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_dim
 from .. import dtypes as _dt
 from ._util import not_implemented_for, register_methods
 from .shape import reshape, transpose, unsqueeze, squeeze
@@ -157,7 +158,20 @@ def bmm(input, mat2):
     return matmul(input, mat2)
 
 
+class _MatMulOwnAutocast(MatMul):
+    """MatMul under a name autocast's lists do not hold: mv and dot have entries of their own
+    (PyTorch leaves them alone on cpu, and dot promotes on cuda), not matmul's."""
+    _node_name = "MatMulBackward0"
+
+
+def _own_autocast_matmul(name, a, b):
+    a, b = _function._autocast_hook(name, (a, b))
+    return _MatMulOwnAutocast.apply(a, b)
+
+
 def mv(input, vec):
+    if _function._autocast_hook is not None:
+        return _own_autocast_matmul("mv", input, vec)
     return matmul(input, vec)
 
 
@@ -166,6 +180,8 @@ def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
                            f"tensors")
+    if _function._autocast_hook is not None:
+        return _own_autocast_matmul("dot", input, other)
     return matmul(input, other)
 
 
@@ -187,11 +203,15 @@ ger = outer
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if _function._autocast_hook is not None:    # autocast: all three inputs in float16
+        input, mat1, mat2 = _function._autocast_hook("addmm", (input, mat1, mat2))
     prod = mm(mat1, mat2)
     return (input * beta if beta != 1 else input) + (prod * alpha if alpha != 1 else prod)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if _function._autocast_hook is not None:    # autocast: all three inputs in float16
+        input, batch1, batch2 = _function._autocast_hook("baddbmm", (input, batch1, batch2))
     prod = bmm(batch1, batch2)
     return (input * beta if beta != 1 else input) + (prod * alpha if alpha != 1 else prod)
 
@@ -358,6 +378,8 @@ def einsum(equation, *operands):
                                f"does not match the number of dimensions ({o.ndim}) for "
                                f"operand {ins.index(s)} and no ellipsis was given")
     _check_einsum_sizes(equation, ins, out, operands)
+    if _function._autocast_hook is not None:    # autocast casts before the dtype check
+        operands = _function._autocast_hook("einsum", operands)
     first = operands[0]._data.dtype
     for o in operands[1:]:
         if o._data.dtype != first:
@@ -394,16 +416,56 @@ def trace(input):
     """Sum of the main diagonal of a 2-D tensor."""
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if _function._autocast_hook is not None:    # autocast: float32 on cpu
+        input, = _function._autocast_hook("trace", (input,))
     return diagonal(input).sum()
 
 
+class Diagonal(Function):
+    """A view of the diagonal ``offset`` above the main one of the (dim1, dim2) planes, as
+    the last dim: writing into it writes into the input, as in PyTorch."""
+    _array_forward = True
+    _builtin = True
+    _view_op = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        y = get_array_module(x).diagonal(x, offset, dim1, dim2)
+        if type(y) is np.ndarray and x.flags.writeable:
+            # NumPy hands out diagonals read-only for backward compatibility; the memory is
+            # the input's, which may be written (CuPy's diagonal is writeable already).
+            y.flags.writeable = True
+        ctx.in_shape, ctx.dims = x.shape, (offset, dim1, dim2)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        # PyTorch's diagonal_backward: zeros of the input's shape, g copied into their
+        # diagonal; the copy is an in-place op on a view, so create_graph works through it.
+        from .creation import zeros
+        gx = zeros(ctx.in_shape, dtype=g.dtype, device=g.device)
+        Diagonal.apply(gx, *ctx.dims).copy_(g)
+        return gx, None, None, None
+
+
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal (``offset`` above the main one) over dims ``dim1`` and ``dim2``."""
-    if offset == 0 and input.ndim == 2 and input.shape[0] == input.shape[1] and \
-            (dim1, dim2) in ((0, 1), (-2, -1)):
-        return einsum("ii->i", input)
-    from .indexing import _take_diagonal
-    return _take_diagonal(input, offset, dim1, dim2)
+    """The diagonal (``offset`` above the main one) over dims ``dim1`` and ``dim2``, as a
+    view: ``a.diagonal().add_(1e-6)`` changes ``a``.
+
+    Example::
+
+        >>> a = gg.zeros(2, 3)
+        >>> a.diagonal(1).fill_(1.0)
+        tensor([1., 1.])
+        >>> a
+        tensor([[0., 1., 0.],
+                [0., 0., 1.]])
+    """
+    nd = input._data.ndim
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), d1, d2)
 
 
 def diag(input, diagonal=0):
@@ -418,7 +480,9 @@ def diag(input, diagonal=0):
         rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
         from .indexing import index_put
         return index_put(out, (rows, cols), input)
-    return globals()["diagonal"](input, diagonal)
+    # A copy, not a view, as PyTorch's diag of a matrix.
+    from .indexing import _take_diagonal
+    return _take_diagonal(input, diagonal, 0, 1)
 
 
 register_methods(

@@ -451,6 +451,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                            f"{x1._data.shape[-1]} X2: {x2._data.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
+    from ..autograd import function as _function
+    if _function._autocast_hook is not None:    # autocast: float32
+        x1, x2 = _function._autocast_hook("cdist", (x1, x2))
     # All pairwise differences at once: (..., P, 1, M) - (..., 1, R, M).
     return vector_norm(unsqueeze(x1, -2) - unsqueeze(x2, -3), p, -1)
 

@@ -496,6 +496,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape!r}) must be the same as input size "
                          f"({input.shape!r})")
+    from ..autograd import function as _function
+    if _function._autocast_hook is not None:    # autocast: float32
+        input, target, weight, pos_weight = _function._autocast_hook(
+            "binary_cross_entropy_with_logits", (input, target, weight, pos_weight))
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         log_sig = log_sig * ((pos_weight - 1) * target + 1)

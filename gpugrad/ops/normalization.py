@@ -69,10 +69,10 @@ class _Normalize(Function):
                 m = momentum
                 rm, rv = running_mean, running_var
                 rm *= 1 - m
-                rm += (m * mean.reshape(rm.shape)).astype(rm.dtype, copy=False)
+                rm += (m * _per_feature(mean, rm)).astype(rm.dtype, copy=False)
                 rv *= 1 - m
-                rv += (m * n / max(n - 1, 1) * var.reshape(rv.shape)).astype(rv.dtype,
-                                                                           copy=False)
+                rv += (m * n / max(n - 1, 1) * _per_feature(var, rv)).astype(rv.dtype,
+                                                                             copy=False)
         else:
             # Copies: backward must not see later in-place updates of the running stats.
             mean = running_mean.reshape(spec.affine).astype(x.dtype)
@@ -140,6 +140,14 @@ class _Normalize(Function):
                 gx += c3
             gx = gx.reshape(g.shape)
         return _wrap(gx, gb, gw)
+
+
+def _per_feature(stat, running):
+    """A statistic in the running buffer's shape. Instance norm has one per (sample, channel)
+    and a buffer per channel: its update averages over the batch, as PyTorch's."""
+    if stat.size == running.size:
+        return stat.reshape(running.shape)
+    return stat.reshape(-1, running.size).mean(axis=0).reshape(running.shape)
 
 
 def _elementwise_backward(ctx, gv, xv, w, mean, invstd, gb, shape):
@@ -252,6 +260,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if per_channel == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
+    from ..autograd import function as _function
+    if _function._autocast_hook is not None:    # autocast, before the dtype check
+        input, weight, bias = _function._autocast_hook("batch_norm", (input, weight, bias))
     _check_dtypes(input, weight, bias)
     spatial = input.numel() // (input.shape[0] * c) if input.shape[0] * c else 0
     spec = NormSpec((input.shape[0], c, spatial), (0, 2), (1, c, 1), eps)
@@ -286,6 +297,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
                                f"got {name} of shape {list(t.shape)} and normalized_shape = "
                                f"{list(shape)}")
+    from ..autograd import function as _function
+    if _function._autocast_hook is not None:    # autocast, before the dtype check
+        input, weight, bias = _function._autocast_hook("layer_norm", (input, weight, bias))
     _check_dtypes(input, weight, bias)
     features = 1
     for n in shape:
@@ -316,6 +330,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
                                f"channels in input, but got {name} of shape {list(t.shape)} "
                                f"and input of shape {list(input.shape)}")
+    from ..autograd import function as _function
+    if _function._autocast_hook is not None:    # autocast, before the dtype check
+        input, weight, bias = _function._autocast_hook("group_norm", (input, weight, bias))
     _check_dtypes(input, weight, bias)
     per_group = c // num_groups
     spec = NormSpec((n, num_groups, per_group, input.numel() // (n * c) if n * c else 0),

@@ -70,7 +70,7 @@ OPS = [
     ("mul", lambda a, b: a * b, "gg", ["in0", "in1"]),
     ("mul by a constant tensor", lambda a, b: a * b, "gc", ["in1"]),
     ("mul by a number", lambda a: a * 3.0, "g", []),
-    ("div", lambda a, b: a / b, "gp", ["in1", "out"]),
+    ("div", lambda a, b: a / b, "gp", ["in0", "in1"]),
     ("div by a constant tensor", lambda a, b: a / b, "gc", ["in1"]),
     ("matmul", lambda a, w: a @ w, "gw", ["in0", "in1"]),
     ("matmul, weight needs no grad", lambda a, w: a @ w.detach(), "gw", ["in1"]),

@@ -243,3 +243,46 @@ def test_xlogy_gradients_at_the_domain_edges_as_torch(fn, torch):
         results.append([t.detach().numpy() for t in (z, x.grad, y.grad)])
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("shape,offset,dims", [((3, 3), 0, (0, 1)), ((2, 3), 1, (0, 1)),
+                                               ((3, 2), -1, (0, 1)), ((2, 3, 4), 1, (0, 2)),
+                                               ((2, 3, 4), -2, (-1, 1))])
+def test_diagonal_is_a_view_as_torch(shape, offset, dims, torch):
+    # Writing into the diagonal writes into the tensor, through autograd too; a saved
+    # tensor changed through its diagonal is caught at backward.
+    import gpugrad as gg
+    results = []
+    for lib in (gg, torch):
+        x = lib.arange(float(np.prod(shape))).reshape(shape).requires_grad_()
+        y = x * 1
+        d = y.diagonal(offset, *dims)
+        assert d._base is y
+        name = d.grad_fn.name()
+        d.mul_(3).add_(1)
+        (y * y).sum().backward()
+        z = lib.ones(shape, requires_grad=True)
+        w = z.exp()                      # saves its output
+        w.diagonal(offset, *dims).zero_()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            w.sum().backward()
+        results.append((name, y.detach().numpy(), x.grad.numpy()))
+    (name, y, grad), (torch_name, torch_y, torch_grad) = results
+    assert name == torch_name
+    np.testing.assert_array_equal(y, torch_y)
+    np.testing.assert_array_equal(grad, torch_grad)
+
+
+def test_quotient_changed_in_place_before_backward_as_torch(torch):
+    # Division keeps its inputs, as PyTorch's does, so the quotient may be edited in place.
+    import gpugrad as gg
+    grads = []
+    for lib in (gg, torch):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = lib.tensor([2.0, 0.0, 4.0], requires_grad=True)
+        y = a / b
+        y[y.isinf()] = 0.0
+        y.sum().backward()
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_array_equal(ours, theirs)

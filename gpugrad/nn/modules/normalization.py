@@ -1,4 +1,5 @@
-"""Normalization layers: BatchNorm1d/2d/3d, LayerNorm, GroupNorm, as PyTorch's.
+"""Normalization layers: BatchNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm,
+LocalResponseNorm and CrossMapLRN2d, as PyTorch's (InstanceNorm: ``instancenorm.py``).
 
 BatchNorm keeps ``running_mean``, ``running_var`` and ``num_batches_tracked`` buffers and
 updates them in training exactly as PyTorch does (``momentum=None``: a cumulative average).
@@ -12,11 +13,13 @@ Example::
 """
 from ...ops.creation import empty, ones, tensor, zeros
 from ...ops.normalization import batch_norm, group_norm, layer_norm
+from ...ops.normalization_extra import cross_map_lrn2d, local_response_norm, rms_norm
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
+           "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _affine_parameters(module, affine, bias, shape, device, dtype):
@@ -209,3 +212,88 @@ class GroupNorm(Module):
     def extra_repr(self):
         return ("{num_groups}, {num_channels}, eps={eps}, affine={affine}, "
                 "bias={use_bias}".format(**self.__dict__, use_bias=self.bias is not None))
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the trailing ``normalized_shape`` dims, then an
+    elementwise scale (``weight``, ones at start; no bias). ``eps=None``: the machine epsilon
+    of the computing dtype.
+
+    Example::
+
+        >>> gg.nn.RMSNorm([2, 3])
+        RMSNorm((2, 3), eps=None, elementwise_affine=True)
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return ("{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}"
+                .format(**self.__dict__))
+
+
+class LocalResponseNorm(Module):
+    """Divide by ``(k + alpha * mean of the squares over size neighbouring channels) ** beta``.
+
+    Example::
+
+        >>> gg.nn.LocalResponseNorm(2)(gg.randn(2, 4, 3, 3)).shape
+        gpugrad.Size([2, 4, 3, 3])
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+class CrossMapLRN2d(Module):
+    """The legacy (Lua Torch) cross-channel LRN of (N, C, H, W) input, with PyTorch's
+    forward exactly; its gradient is that forward's own (see
+    :func:`gpugrad.ops.normalization_extra.cross_map_lrn2d`).
+
+    Example::
+
+        >>> gg.nn.CrossMapLRN2d(3)(gg.randn(1, 5, 2, 2)).shape
+        gpugrad.Size([1, 5, 2, 2])
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)

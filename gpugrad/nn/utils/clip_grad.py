@@ -16,7 +16,8 @@ from ...autograd.grad_mode import no_grad
 from ...backend import device_of, get_array_module
 from ...tensor import Tensor, _make
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
+           "clip_grads_with_norm_"]
 
 
 def _as_list(tensors):
@@ -135,3 +136,16 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
             xp = get_array_module(g._data)
             xp.clip(g._data, -clip_value, clip_value, out=g._data)
             g._version[0] += 1
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                   foreach=None):
+    """Deprecated alias of :func:`clip_grad_norm_` (warns ``FutureWarning``), as PyTorch's.
+
+    Example::
+
+        >>> gg.nn.utils.clip_grad_norm(model.parameters(), 1.0)   # use clip_grad_norm_
+    """
+    warnings.warn("`gpugrad.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`gpugrad.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
