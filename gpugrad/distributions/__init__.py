@@ -2,7 +2,8 @@
 parameters, shapes and numbers, differentiable with respect to their parameters.
 
 Samples come from gpugrad's generators (``gg.manual_seed`` makes them reproducible); they
-are not PyTorch's streams.
+are not PyTorch's streams. The modules adapt PyTorch's own ``torch.distributions`` source
+(BSD 3-Clause; its notice is in NOTICE.md at the repository's root).
 
 Example::
 
