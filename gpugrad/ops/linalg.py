@@ -13,6 +13,9 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", 
            "addmm", "baddbmm", "tensordot", "kron", "trace", "diag", "diagonal"]
 
 
+_BOOL = np.dtype(bool)
+
+
 class MatMul(Function):
     _array_forward = True
     _builtin = True
@@ -23,8 +26,10 @@ class MatMul(Function):
     def forward(ctx, a, b):
         # PyTorch's errors where NumPy would not raise (mixed dtypes, bool) are checked first;
         # the rest (0-d, sizes, batch dims) only once NumPy has refused: fewer tests per call.
+        # Builtin dtypes are singletons, so identity is the quick test; an equal dtype that is
+        # another object only takes the full check, which lets it pass.
         dt = a.dtype
-        if dt != b.dtype or dt.kind == "b":
+        if dt is not b.dtype or dt is _BOOL:
             _check_matmul(a, b)
         try:
             y = a @ b
@@ -34,8 +39,8 @@ class MatMul(Function):
         need = ctx.needs_input_grad
         if need[0] or need[1]:          # recorded (backward's only reader)
             ctx.ndims = (a.ndim, b.ndim)
-        # Save an input only if the other side's gradient needs it.
-        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+            # Save an input only if the other side's gradient needs it.
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return y
 
     @staticmethod
