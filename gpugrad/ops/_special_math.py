@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..backend import get_array_module
+from ..backend import kernel_refs as _kernel_refs
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_PI = math.sqrt(math.pi)
@@ -204,22 +205,16 @@ def polygamma(n, x):
     return _polygamma_np(x, n)
 
 
-def _vectorized(fn, x):
-    if x.size == 0:
-        return x.copy()
-    return np.vectorize(fn, otypes=[x.dtype])(x)
-
-
 def erf(x):
     if _on_cuda(x):
         return _cupy_special().erf(x)
-    return _vectorized(math.erf, x)
+    return _kernel_refs.erf(x)
 
 
 def erfc(x):
     if _on_cuda(x):
         return _cupy_special().erfc(x)
-    return _vectorized(math.erfc, x)
+    return _kernel_refs.erfc(x)
 
 
 def _giles(y):

@@ -17,6 +17,7 @@ from _kernel_cases import (ADAM_SETTINGS, SGD_SETTINGS, adam_scalars, cases,  # 
                            copy_args, floats)
 
 from gpugrad.backend.kernel_refs import erf as ref_erf  # noqa: E402
+from gpugrad.backend.kernel_refs import erfc as ref_erfc  # noqa: E402
 from gpugrad.backend.kernels import REFERENCES, SPECS, launch  # noqa: E402
 
 TOL = {"float16": dict(rtol=4e-3, atol=2e-3), "float32": dict(rtol=1e-5, atol=1e-6),
@@ -136,6 +137,23 @@ def test_erf_matches_math_erf():
     np.testing.assert_allclose(got, want, rtol=5e-16, atol=0, equal_nan=True)
     assert np.signbit(ref_erf(np.array([-0.0])))[0]
     assert ref_erf(np.float32([0.5])).dtype == np.float32
+
+
+def test_erfc_matches_math_erfc_relative_to_itself():
+    # Relative to erfc, so the far tail counts: 1 - erf(10) would be 0, erfc(10) is 2.1e-45.
+    x = np.concatenate([np.linspace(-7, 27, 34001), [0.0, -0.0, np.inf, -np.inf, np.nan,
+                                                    1e-300, 0.46875, -0.46875, 4.0, -4.0]])
+    want = np.array([math.erfc(v) for v in x])
+    got = ref_erfc(x)
+    # Past x = 26.5 erfc is subnormal, where float64 itself keeps fewer digits: a few of its
+    # smallest steps (5e-324 each) are allowed there.
+    np.testing.assert_allclose(got, want, rtol=2e-15, atol=4 * 5e-324, equal_nan=True)
+    x32 = np.linspace(-5, 9, 1401, dtype=np.float32)
+    want32 = np.array([math.erfc(float(v)) for v in x32])
+    np.testing.assert_allclose(ref_erfc(x32), want32, rtol=2e-6, atol=1e-37)
+    assert ref_erfc(x32).dtype == np.float32
+    big = np.random.default_rng(0).standard_normal(3 * 2 ** 16 + 5)     # several pieces
+    np.testing.assert_allclose(ref_erfc(big), [math.erfc(v) for v in big], rtol=2e-15, atol=0)
 
 
 def test_softplus_large_threshold_does_not_overflow():
