@@ -176,7 +176,8 @@ class VonMises(Distribution):
 
         Sampling is always done in double precision internally to avoid a hang
         in _rejection_sample() for small values of the concentration, which
-        starts to happen for single precision around 1e-4 (see issue #88443).
+        starts to happen for single precision around 1e-4 (see
+        github.com/pytorch/pytorch/issues/88443).
         """
         shape = self._extended_shape(sample_shape)
         x = gg.empty(shape, dtype=self._loc.dtype, device=self.loc.device)
