@@ -334,6 +334,17 @@ class Distribution:
             )
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expand_attributes(self, cls, batch_shape, _instance, names):
+        """``expand`` for a ``cls`` whose state is the attributes ``names`` (tensors, or
+        distributions of its batch shape), each expanded to ``batch_shape``."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = gg.Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        super(cls, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def __repr__(self) -> str:
         param_names = [k for k in self.arg_constraints if k in self.__dict__]
         args_string = ", ".join(
