@@ -55,42 +55,10 @@ class Binomial(Distribution):
         logits: Tensor | None = None,
         validate_args: bool | None = None,
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError(
-                "Either `probs` or `logits` must be specified, but not both."
-            )
-        if probs is not None:
-            (
-                self.total_count,
-                self.probs,
-            ) = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            if logits is None:
-                raise AssertionError("logits is unexpectedly None")
-            (
-                self.total_count,
-                self.logits,
-            ) = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        _init_count_and_probs(self, total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = gg.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(Binomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expand_count_and_probs(self, Binomial, batch_shape, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -169,3 +137,32 @@ class Binomial(Distribution):
         if expand:
             values = values.expand((-1,) + self._batch_shape)
         return values
+
+
+def _init_count_and_probs(dist, total_count, probs, logits, validate_args):
+    """What Binomial and NegativeBinomial share in ``__init__``: ``total_count`` broadcast with
+    exactly one of ``probs`` or ``logits`` (and cast to its dtype)."""
+    if (probs is None) == (logits is None):
+        raise ValueError(
+            "Either `probs` or `logits` must be specified, but not both."
+        )
+    name, param = ("probs", probs) if probs is not None else ("logits", logits)
+    total_count, param = broadcast_all(total_count, param)
+    dist.total_count = total_count.type_as(param)
+    setattr(dist, name, param)
+    dist._param = param
+    Distribution.__init__(dist, param.size(), validate_args=validate_args)
+
+
+def _expand_count_and_probs(dist, cls, batch_shape, _instance):
+    """Their ``expand``: total_count and whichever of probs and logits is held."""
+    new = dist._get_checked_instance(cls, _instance)
+    batch_shape = gg.Size(batch_shape)
+    new.total_count = dist.total_count.expand(batch_shape)
+    for name in ("probs", "logits"):
+        if name in dist.__dict__:
+            setattr(new, name, getattr(dist, name).expand(batch_shape))
+            new._param = getattr(new, name)
+    Distribution.__init__(new, batch_shape, validate_args=False)
+    new._validate_args = dist._validate_args
+    return new
